@@ -121,6 +121,11 @@ fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
+/// "1 is" / "2 are".
+fn count_is(n: usize) -> String {
+    if n == 1 { "1 is".to_string() } else { format!("{n} are") }
+}
+
 fn check_proc_block(graph: &Graph, stage: &Stage, block: &ProcBlockSignature, out: &mut Diagnostics) {
     let name = stage.name.value.as_str();
     let who = format!("\"{name}\" ({})", block.name);
@@ -138,7 +143,7 @@ fn check_proc_block(graph: &Graph, stage: &Stage, block: &ProcBlockSignature, ou
                             "{who} takes {} ({}), but {} given",
                             plural(ports.len(), "input"),
                             names.join(", "),
-                            plural(stage.inputs.len(), "is").replace("iss", "are")
+                            count_is(stage.inputs.len())
                         ),
                     )
                     .with_primary(stage.name.span, "wrong number of inputs")
@@ -190,7 +195,7 @@ fn check_proc_block(graph: &Graph, stage: &Stage, block: &ProcBlockSignature, ou
                 format!(
                     "{who} produces {}, but {} declared",
                     plural(expected.len(), "output"),
-                    plural(stage.outputs.len(), "is").replace("iss", "are")
+                    count_is(stage.outputs.len())
                 ),
             )
             .with_primary(stage.name.span, "wrong number of outputs")

@@ -31,7 +31,7 @@
 //!    overlap, they are split over two rows (each still on its edge) and then pushed apart.
 //!
 //! # Markup
-//! * Root: `<svg class="pipeline-graph" role="img" aria-label="Pipeline graph">` with an embedded
+//! * Root: `<svg class="pipeline-graph" role="group" aria-label="Pipeline graph">` with an embedded
 //!   `<style>` whose rules are all scoped to `.pipeline-graph`, and an arrow `<marker>`.
 //! * Every stage is a `<g class="stage <kind>[ error]">` (`capability`, `model`, `proc-block`,
 //!   `out`) with `data-stage`, `data-span-start` / `data-span-end` (byte offsets of the stage
@@ -963,7 +963,7 @@ impl Layout {
         let _ = writeln!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
-             class=\"pipeline-graph\" role=\"img\" aria-label=\"Pipeline graph\">"
+             class=\"pipeline-graph\" role=\"group\" aria-label=\"Pipeline graph\">"
         );
         let _ = writeln!(out, "<style>{STYLE}</style>");
         let _ = writeln!(
@@ -1431,7 +1431,7 @@ mod tests {
         let svg = to_svg(&sine());
         let root = svg.lines().next().unwrap_or_default();
         assert!(root.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "));
-        assert!(root.ends_with("class=\"pipeline-graph\" role=\"img\" aria-label=\"Pipeline graph\">"));
+        assert!(root.ends_with("class=\"pipeline-graph\" role=\"group\" aria-label=\"Pipeline graph\">"));
         assert!(svg.contains(
             "<g class=\"stage model\" data-stage=\"sine\" data-span-start=\"100\" data-span-end=\"104\" \
              tabindex=\"0\" role=\"button\" aria-label=\"model stage sine: ./sine.tflite\">"

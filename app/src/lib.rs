@@ -1,0 +1,64 @@
+//! Rune Playground: the browser app (Leptos, client-side rendered).
+//!
+//! # Structure
+//! - [`state`]: [`AppState`], one `Copy` struct of signals provided as context: the editor's
+//!   text, its debounced copy, and the compilation memo every panel reads.
+//! - [`components`]: one file per panel: [`Toolbar`], [`Editor`], [`GraphView`], [`Problems`].
+//! - [`hooks`]: browser side effects as `use_*` functions (debounce, `localStorage`).
+//! - [`editor_marks`]: pure conversions from the compiler's byte spans to UTF-16 offsets and
+//!   `line:column`.
+//! - [`examples`]: the Runefiles of the Examples menu.
+//!
+//! The compiler does all the work ([`compiler::compile`], [`compiler::svg::to_svg`],
+//! [`compiler::render::render`]); components stay mostly `view!`.
+pub mod components;
+mod download;
+pub mod editor_marks;
+pub mod examples;
+pub mod hooks;
+pub mod state;
+
+pub use components::{Editor, GraphView, Problems, Toolbar};
+pub use state::AppState;
+
+use leptos::prelude::*;
+
+/// The whole playground, with its state restored from `localStorage`.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_context(AppState::restore());
+    view! { <Playground /> }
+}
+
+/// The page layout. Expects an [`AppState`] in context.
+#[component]
+pub fn Playground() -> impl IntoView {
+    view! {
+        <div class="app">
+            <header class="app-header">
+                <div class="brand">
+                    <svg class="logo" viewBox="0 0 32 32" aria-hidden="true">
+                        <rect width="32" height="32" rx="8" fill="currentColor" />
+                        <path d="M11.5 7v18M11.5 7l8.5 4.75-8.5 4.75 9 8.5" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" />
+                    </svg>
+                    <div>
+                        <h1>"Rune Playground"</h1>
+                        <p class="tagline">"Compile Runefiles in your browser, as you type."</p>
+                    </div>
+                </div>
+                <Toolbar />
+            </header>
+            <main class="workspace">
+                <Editor />
+                <GraphView />
+                <Problems />
+            </main>
+        </div>
+    }
+}
+
+/// Mounts [`App`] on the page's `<body>`, with panics reported to the console.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

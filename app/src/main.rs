@@ -1,0 +1,3 @@
+fn main() {
+    rune_app::mount();
+}

@@ -1,0 +1,270 @@
+//! Browser tests: each mounts the playground into a fresh `<section>`, drives it through DOM
+//! events, waits for the debounce and the reactive system, and asserts on `data-testid` hooks.
+//!
+//! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p rune-app --target wasm32-unknown-unknown`
+//! or `cd app && CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install`.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::task::tick;
+use rune_app::state::{AppState, SOURCE_KEY};
+use rune_app::{App, Playground};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Random numbers → serial: three stages, no files needed.
+const VALID: &str = "\
+version: 1
+image: runicos/base
+pipeline:
+  rand:
+    capability: RAND
+    outputs:
+      - type: F32
+        dimensions: [1]
+  wrap:
+    proc-block: \"hotg-ai/proc-blocks@v0.11.3#modulo\"
+    inputs: [rand]
+    outputs:
+      - type: F32
+        dimensions: [1]
+    args:
+      modulus: 360
+  serial:
+    out: serial
+    inputs: [wrap]
+";
+
+/// An unknown input after non-ASCII text (2-byte and 4-byte characters, one a surrogate pair).
+const BROKEN: &str = "\
+# Größe 🦀
+version: 1
+image: runicos/base
+pipeline:
+  rand:
+    capability: RAND
+    outputs:
+      - type: F32
+        dimensions: [1]
+  serial:
+    out: serial
+    inputs: [asdf]
+";
+
+const COMPILE_WAIT_MS: i32 = 400;
+
+fn document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("a document")
+}
+
+/// A fresh `<section>` on the page.
+fn section() -> HtmlElement {
+    let doc = document();
+    let el = doc.create_element("section").expect("create <section>");
+    doc.body().expect("a body").append_child(&el).expect("append <section>");
+    el.unchecked_into()
+}
+
+/// Mounts the playground with `source` (not saved to localStorage). Keep the handle alive.
+fn mount_playground(source: &str) -> (HtmlElement, impl Sized) {
+    let root = section();
+    let source = source.to_string();
+    let handle = mount_to(root.clone(), move || {
+        provide_context(AppState::with_source(&source));
+        view! { <Playground /> }
+    });
+    (root, handle)
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).ok().flatten().unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn find_all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("a valid selector");
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn editor(root: &Element) -> HtmlTextAreaElement {
+    find(root, "[data-testid=editor]").unchecked_into()
+}
+
+fn bubbling(kind: &str) -> Event {
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    Event::new_with_event_init_dict(kind, &init).expect("an event")
+}
+
+/// Replaces the editor's text as typing would (an `input` event).
+fn type_text(root: &Element, text: &str) {
+    let textarea = editor(root);
+    textarea.set_value(text);
+    textarea.dispatch_event(&bubbling("input")).expect("dispatch input");
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let window = web_sys::window().expect("a window");
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("setTimeout");
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Waits for the debounce, the compilation and the DOM update.
+async fn settle() {
+    sleep(COMPILE_WAIT_MS).await;
+    tick().await;
+}
+
+fn utf16_len(text: &str) -> u32 {
+    text.encode_utf16().count() as u32
+}
+
+#[wasm_bindgen_test]
+async fn typing_a_broken_runefile_shows_the_problem_after_the_debounce() {
+    let (root, _handle) = mount_playground(VALID);
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "No problems");
+
+    type_text(&root, BROKEN);
+    tick().await;
+    // Still the old compilation: compiling waits until typing pauses.
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "No problems");
+
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "1 error");
+    let messages: Vec<String> =
+        find_all(&root, "[data-testid=problem-message]").iter().filter_map(|m| m.text_content()).collect();
+    assert_eq!(messages, vec![r#"Unable to find "asdf" to use as an input for "serial""#.to_string()]);
+    // Line 12, column 14 counted in UTF-16 units.
+    assert_eq!(text(&root, "[data-testid=problem-location]"), "12:14");
+    // The gutter marks that line.
+    let marked: Vec<String> =
+        find_all(&root, "[data-testid=gutter] .error").iter().filter_map(|m| m.text_content()).collect();
+    assert_eq!(marked, vec!["12".to_string()]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_problem_selects_its_span_in_the_editor() {
+    let (root, _handle) = mount_playground(BROKEN);
+    tick().await;
+    let row: HtmlElement = find(&root, "[data-testid=problem]").unchecked_into();
+    row.click();
+    tick().await;
+
+    let textarea = editor(&root);
+    let start = BROKEN.find("asdf").expect("asdf in the text");
+    let from = utf16_len(&BROKEN[..start]);
+    assert_eq!(textarea.selection_start().ok().flatten(), Some(from));
+    assert_eq!(textarea.selection_end().ok().flatten(), Some(from + 4));
+    let active = document().active_element().expect("a focused element");
+    assert!(active.is_same_node(Some(&textarea)), "the editor has the focus");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_valid_pipeline_draws_one_node_per_stage_and_can_be_downloaded() {
+    let (root, _handle) = mount_playground(VALID);
+    tick().await;
+    let graph = find(&root, "[data-testid=graph]");
+    let svg = find(&graph, "svg");
+    assert_eq!(svg.namespace_uri().as_deref(), Some("http://www.w3.org/2000/svg"));
+    let stages: Vec<String> =
+        find_all(&graph, "[data-stage]").iter().filter_map(|g| g.get_attribute("data-stage")).collect();
+    assert_eq!(stages, vec!["rand", "wrap", "serial"]);
+    let download: web_sys::HtmlButtonElement = find(&root, "[data-testid=download]").unchecked_into();
+    assert!(!download.disabled());
+    assert_eq!(text(&root, "[data-testid=download] .file-name"), "playground.rune");
+
+    // An error disables the download, and the graph still shows what it can.
+    type_text(&root, BROKEN);
+    settle().await;
+    assert!(download.disabled());
+    assert_eq!(find_all(&graph, "[data-stage]").len(), 2);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_graph_node_selects_the_stage_name() {
+    let (root, _handle) = mount_playground(VALID);
+    tick().await;
+    let node = find(&root, "[data-testid=graph] [data-stage=wrap] text");
+    node.dispatch_event(&bubbling("click")).expect("dispatch click");
+    tick().await;
+
+    let textarea = editor(&root);
+    let start = utf16_len(&VALID[..VALID.find("wrap:").expect("wrap stage")]);
+    assert_eq!(textarea.selection_start().ok().flatten(), Some(start));
+    assert_eq!(textarea.selection_end().ok().flatten(), Some(start + 4));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn tab_inserts_two_spaces_unless_escape_came_first() {
+    let (root, _handle) = mount_playground("a\nb");
+    tick().await;
+    let textarea = editor(&root);
+    let _ = textarea.set_selection_range(2, 2);
+    let key = |name: &str| {
+        let init = KeyboardEventInit::new();
+        init.set_key(name);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("a keyboard event")
+    };
+    let handled = !textarea.dispatch_event(&key("Tab")).expect("dispatch Tab");
+    tick().await;
+    assert!(handled, "the default (moving the focus) is prevented");
+    assert_eq!(textarea.value(), "a\n  b");
+    assert_eq!(textarea.selection_start().ok().flatten(), Some(4));
+
+    let _ = textarea.dispatch_event(&key("Escape"));
+    let prevented = !textarea.dispatch_event(&key("Tab")).expect("dispatch Tab");
+    assert!(!prevented, "after Esc, Tab moves the focus on");
+    assert_eq!(textarea.value(), "a\n  b");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_examples_menu_replaces_the_text_and_the_name() {
+    let (root, _handle) = mount_playground(VALID);
+    tick().await;
+    let select: web_sys::HtmlSelectElement = find(&root, "[data-testid=examples]").unchecked_into();
+    select.set_value("broken");
+    select.dispatch_event(&bubbling("change")).expect("dispatch change");
+    settle().await;
+
+    let source = rune_app::examples::find("broken").map(|e| e.source).unwrap_or_default();
+    assert_eq!(editor(&root).value(), source);
+    let name: web_sys::HtmlInputElement = find(&root, "[data-testid=rune-name]").unchecked_into();
+    assert_eq!(name.value(), "broken");
+    assert!(find_all(&root, "[data-testid=problem]").len() >= 3);
+    assert!(text(&root, "[data-testid=problems-summary]").contains("error"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_text_is_restored_from_and_saved_to_local_storage() {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).expect("localStorage");
+    storage.set_item(SOURCE_KEY, VALID).expect("setItem");
+    let root = section();
+    let handle = mount_to(root.clone(), App);
+    tick().await;
+    assert_eq!(editor(&root).value(), VALID);
+
+    type_text(&root, BROKEN);
+    tick().await;
+    assert_eq!(storage.get_item(SOURCE_KEY).ok().flatten().as_deref(), Some(BROKEN));
+    drop(handle);
+    root.remove();
+    let _ = storage.remove_item(SOURCE_KEY);
+}

@@ -1,0 +1,221 @@
+// End-to-end tests of the built playground (dist/), in Debian's Chromium driven by playwright-core.
+// Serve dist/ first (scripts/e2e.sh does it), then: node --test --test-reporter=spec e2e/app.test.mjs
+// Env: BASE_URL (default http://127.0.0.1:8099/), CHROMIUM (default /usr/bin/chromium),
+//      SCREENSHOTS (default e2e/screenshots).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8099/';
+const SCREENSHOTS = process.env.SCREENSHOTS ?? join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+const UNKNOWN_INPUT = `# A stage reads from a stage that does not exist (größe 🦀).
+version: 1
+image: runicos/base
+pipeline:
+  rand:
+    capability: RAND
+    outputs:
+      - type: F32
+        dimensions: [1]
+  serial:
+    out: serial
+    inputs: [asdf]
+`;
+
+const VALID = `version: 1
+image: runicos/base
+pipeline:
+  rand:
+    capability: RAND
+    outputs:
+      - type: F32
+        dimensions: [1]
+  serial:
+    out: serial
+    inputs: [rand]
+`;
+
+let browser;
+
+before(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh context (own localStorage) and page, with console errors, page errors and failed
+ *  requests collected in `problems`. */
+async function open(options = {}) {
+  const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.goto(BASE_URL);
+  await page.waitForSelector('[data-testid=editor]', { timeout: 20000 });
+  return { context, page, problems };
+}
+
+const editor = (page) => page.locator('[data-testid=editor]');
+const summary = (page) => page.locator('[data-testid=problems-summary]');
+
+/** Waits until the Problems summary matches `pattern` (a RegExp). */
+async function waitForSummary(page, pattern) {
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.querySelector('[data-testid=problems-summary]')?.textContent ?? ''),
+    pattern.source,
+    { timeout: 5000 },
+  );
+}
+
+/** The 1-based line and UTF-16 column of `needle` in `text` (JS strings are UTF-16). */
+function lineColumn(text, needle) {
+  const at = text.indexOf(needle);
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - (before.lastIndexOf('\n') + 1) + 1;
+  return `${line}:${column}`;
+}
+
+test('the page loads without console errors and shows the default example', async () => {
+  const { context, page, problems } = await open();
+  await page.waitForSelector('[data-testid=graph] svg [data-stage]');
+  await page.waitForTimeout(300);
+  assert.equal(await page.title(), 'Rune Playground');
+  assert.match(await editor(page).inputValue(), /^# Random numbers/);
+  assert.equal(await summary(page).textContent(), 'No problems');
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an unknown input is reported in the Problems panel with its line:column', async () => {
+  const { context, page, problems } = await open();
+  await editor(page).fill(UNKNOWN_INPUT);
+  await waitForSummary(page, /^1 error$/);
+  const message = await page.locator('[data-testid=problem-message]').textContent();
+  assert.ok(message.includes('Unable to find "asdf" to use as an input for'), message);
+  assert.equal(message, 'Unable to find "asdf" to use as an input for "serial"');
+  const location = await page.locator('[data-testid=problem-location]').textContent();
+  assert.equal(location, lineColumn(UNKNOWN_INPUT, 'asdf'));
+  assert.equal(await page.locator('[data-testid=download]').isDisabled(), true);
+
+  // Clicking the row selects the span in the editor.
+  await page.locator('[data-testid=problem]').click();
+  const selected = await editor(page).evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.equal(selected, 'asdf');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'editor');
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop-selection.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a valid pipeline draws two nodes and downloads a .rune that is a wasm module', async () => {
+  const { context, page, problems } = await open();
+  await editor(page).fill(VALID);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=graph] svg [data-stage]').length === 2);
+  assert.deepEqual(
+    await page.locator('[data-testid=graph] [data-stage]').evaluateAll((gs) => gs.map((g) => g.dataset.stage)),
+    ['rand', 'serial'],
+  );
+  assert.equal(await summary(page).textContent(), 'No problems');
+  const button = page.locator('[data-testid=download]');
+  assert.equal(await button.isEnabled(), true);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  assert.equal(download.suggestedFilename(), 'playground.rune');
+  const bytes = await readFile(await download.path());
+  assert.ok(bytes.length > 8, `${bytes.length} bytes`);
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]); // "\0asm"
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the text survives a reload', async () => {
+  const { context, page } = await open();
+  const text = `${VALID}# saved at ${Date.now()}\n`;
+  await editor(page).fill(text);
+  await page.waitForTimeout(100);
+  await page.reload();
+  await page.waitForSelector('[data-testid=editor]');
+  assert.equal(await editor(page).inputValue(), text);
+  await context.close();
+});
+
+test('clicking a graph node selects the stage name in the editor', async () => {
+  const { context, page } = await open();
+  await editor(page).fill(VALID);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=graph] svg [data-stage]').length === 2);
+  await page.locator('[data-testid=graph] [data-stage=serial]').click();
+  const selection = await editor(page).evaluate((el) => ({
+    text: el.value.slice(el.selectionStart, el.selectionEnd),
+    start: el.selectionStart,
+  }));
+  assert.equal(selection.text, 'serial');
+  assert.equal(selection.start, VALID.indexOf('serial:'));
+  // Keyboard: Enter on a focused node does the same.
+  await page.locator('[data-testid=graph] [data-stage=rand]').focus();
+  await page.keyboard.press('Enter');
+  const selected = await editor(page).evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.equal(selected, 'rand');
+  await context.close();
+});
+
+test('the broken example shows several problems (screenshot)', async () => {
+  const { context, page } = await open();
+  await page.locator('[data-testid=examples]').selectOption('broken');
+  await waitForSummary(page, /error/);
+  assert.ok(await page.locator('[data-testid=problem]').count() >= 3);
+  assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'broken');
+  await page.locator('.rendered summary').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=rendered]')?.textContent.includes('error'));
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop-broken.png'), fullPage: true });
+  await context.close();
+});
+
+test('the phone layout stacks the panels without horizontal overflow', async () => {
+  const { context, page, problems } = await open({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  await page.waitForSelector('[data-testid=graph] svg [data-stage]');
+  // On a mobile viewport the layout viewport widens to fit overflowing content, so compare
+  // with the device width rather than with innerWidth.
+  const layout = await page.evaluate(() => ({
+    innerWidth: window.innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    outside: [...document.querySelectorAll('body *')]
+      .filter((el) => el.getClientRects().length > 0 && !el.closest('svg, .panel'))
+      .filter((el) => el.getBoundingClientRect().right > 390.5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+  }));
+  assert.equal(layout.innerWidth, PHONE.width, JSON.stringify(layout));
+  assert.ok(layout.scrollWidth <= PHONE.width, JSON.stringify(layout));
+  assert.deepEqual(layout.outside, []);
+  const boxes = await page.evaluate(() => ['.editor-panel', '.graph-panel', '.problems-panel']
+    .map((s) => document.querySelector(s).getBoundingClientRect())
+    .map((r) => ({ top: r.top, left: r.left, right: r.right })));
+  assert.ok(boxes[0].top < boxes[1].top && boxes[1].top < boxes[2].top, JSON.stringify(boxes));
+  for (const box of boxes) assert.ok(box.left >= 0 && box.right <= PHONE.width, JSON.stringify(box));
+  await page.screenshot({ path: join(SCREENSHOTS, 'phone.png'), fullPage: true });
+
+  await page.locator('[data-testid=examples]').selectOption('broken');
+  await waitForSummary(page, /error/);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= PHONE.width);
+  await page.locator('.problems-panel').screenshot({ path: join(SCREENSHOTS, 'phone-problems.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs whatever is missing (scripts/setup.sh), then runs every test:
+#   formatting, clippy (native and wasm32), the browser-free invariant of compiler/runtime,
+#   native tests (unit, fixtures, conformance, zoo, CLI), bounded fuzzing, the release build of
+#   the playground, wasm-bindgen tests in headless Chromium, and the Playwright end-to-end suite.
+# Usage: scripts/test.sh            (FUZZ_SECONDS=N to change the fuzzing time per target; 0 skips)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CARGO_TERM_COLOR=never
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+
+STEP_TIMES=()
+step() {
+  local name="$1"; shift
+  local start=$SECONDS
+  printf '\n\033[1m=== %s\033[0m\n' "$name"
+  "$@"
+  STEP_TIMES+=("$(printf '%5ss  %s' $((SECONDS - start)) "$name")")
+}
+
+no_browser_deps() {
+  for crate in rune-compiler rune-runtime; do
+    for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
+      if cargo tree -p "$crate" --target "$target" -e normal --prefix none | grep -Eq '^(web-sys|js-sys|wasm-bindgen|leptos) '; then
+        echo "error: $crate depends on a browser crate for $target:" >&2
+        cargo tree -p "$crate" --target "$target" -e normal -i web-sys >&2 || true
+        return 1
+      fi
+    done
+  done
+  echo "compiler and runtime have no browser dependencies"
+}
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (native)" cargo clippy --workspace --exclude rune-app --all-targets --locked -- -D warnings
+step "clippy (wasm32: compiler, runtime, app)" cargo clippy -p rune-compiler -p rune-runtime -p rune-app --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "no browser dependencies in compiler/runtime" no_browser_deps
+step "native tests (all crates; app: its pure logic)" cargo test --workspace --locked
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+  step "fuzzing (${FUZZ_SECONDS}s per target)" bash scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+step "playground release build (trunk)" trunk build --release --locked
+step "wasm-bindgen tests (headless Chromium)" bash -c 'cd app && wasm-pack test --headless --chrome --mode no-install'
+step "end-to-end (Playwright + Chromium)" bash scripts/e2e.sh
+
+printf '\n\033[1m=== timings\033[0m\n'
+printf '%s\n' "${STEP_TIMES[@]}"
+echo "all tests passed"
