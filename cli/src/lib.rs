@@ -10,9 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod build;
 mod disk;
+mod engine;
 mod graph;
 mod inspect;
 mod model_info;
+mod run;
 
 pub use disk::DiskFiles;
 pub use inspect::describe as describe_artifact;
@@ -58,6 +60,8 @@ pub enum Command {
     Graph(graph::Args),
     /// Show a TensorFlow Lite model's operators, inputs and outputs.
     ModelInfo(model_info::Args),
+    /// Run a compiled Rune on inputs from files and print what its outputs received.
+    Run(run::Args),
     /// Print the version.
     Version,
 }
@@ -113,6 +117,7 @@ where
         Command::Inspect(args) => inspect::run(args, io),
         Command::Graph(args) => graph::run(args, colour, io),
         Command::ModelInfo(args) => model_info::run(args, io),
+        Command::Run(args) => run::run(args, io),
         Command::Version => {
             writeln!(io.stdout, "rune {}", env!("CARGO_PKG_VERSION")).map_err(|e| Failure::new(e.to_string()))
         }

@@ -669,3 +669,48 @@ mod tests {
         assert!(read_resources(&[0, 0, 0, 1, b'a', 255, 255, 255, 255], &mut out).is_err());
     }
 }
+
+#[cfg(test)]
+mod original_format_tests {
+    use super::*;
+
+    /// A module shaped like an original 0.11 Rune: code elsewhere, a graph with UUID tensor IDs
+    /// and no `order`, and `{"version":"0.11.3"}`.
+    fn original() -> Vec<u8> {
+        let graph = serde_json::json!({
+            "rune": {"name": "sine"},
+            "capabilities": {"rand": {"kind": {"type": "raw"}, "args": {"length": "4"}, "outputs": ["6f1c"]}},
+            "models": {"sine": {"file": "./sinemodel.tflite", "inputs": ["9a2e"], "outputs": ["77b0"]}},
+            "proc-blocks": {"mod360": {"path": "hotg-ai/proc-blocks@v0.11.3#modulo", "args": {"modulus": "360"}, "inputs": ["6f1c"], "outputs": ["9a2e"]}},
+            "outputs": {"serial": {"kind": {"type": "serial"}, "inputs": ["77b0"]}},
+            "tensors": {
+                "6f1c": {"element_type": "F32", "dimensions": [1, 1]},
+                "9a2e": {"element_type": "F32", "dimensions": [1, 1]},
+                "77b0": {"element_type": "F32", "dimensions": [1, 1]}
+            }
+        });
+        let mut module = wasm_encoder::Module::new();
+        module.section(&wasm_encoder::CustomSection {
+            name: ".rune_graph".into(),
+            data: graph.to_string().into_bytes().into(),
+        });
+        module.section(&wasm_encoder::CustomSection {
+            name: ".rune_version".into(),
+            data: br#"{"version":"0.11.3"}"#.into(),
+        });
+        module.finish()
+    }
+
+    #[test]
+    fn original_artifacts_are_read() {
+        let artifact = Artifact::from_bytes(&original()).expect("an original artifact");
+        assert_eq!(artifact.build.as_ref().map(|b| b.version.as_str()), Some("0.11.3"));
+        let m = &artifact.manifest;
+        let names: Vec<&str> = m.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["rand", "sine", "mod360", "serial"]);
+        let mod360 = m.stage("mod360").expect("mod360");
+        assert_eq!(mod360.inputs, vec![TensorRef { stage: "rand".into(), index: 0 }]);
+        assert_eq!(m.stage("sine").map(|s| s.inputs[0].stage.as_str()), Some("mod360"));
+        assert!(matches!(&mod360.kind, StageKind::ProcBlock { block, .. } if block == "modulo"));
+    }
+}

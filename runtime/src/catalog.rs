@@ -4,7 +4,7 @@
 //! [`proc_blocks`] lists them. The compiler checks Runefiles against these signatures (argument
 //! names and value types, input/output counts and element types), so the check and the behaviour
 //! cannot drift apart.
-use crate::{CapabilityKind, ElementType, TensorType};
+use crate::{CapabilityKind, ElementType, Tensor, TensorType};
 
 pub use crate::proc_block::proc_blocks;
 
@@ -22,7 +22,36 @@ pub struct ProcBlockSignature {
     pub outputs: Outputs,
     /// Extra shape checks; each string is a warning about something that fails at run time.
     pub check_shapes: Option<ShapeCheck>,
+    /// Creates a running instance from the stage's args.
+    ///
+    /// Each arg is `(key, value)`: the key with `-` already mapped to `_`, the value as text (with
+    /// `$RESOURCE` already replaced by the resource's text). They are applied in declaration order
+    /// over the defaults, like the original's generated setters, so a later duplicate wins. A
+    /// value that does not parse (Rust `FromStr` of the original field type) or an unknown key
+    /// is an error such as `"count" can't be "x": invalid digit found in string`; the caller adds
+    /// the stage name (`Unable to set <stage>'s "<key>" to <value>`).
+    pub create: CreateProcBlock,
 }
+
+/// The constructor of a proc-block: `args -> instance` (see [`ProcBlockSignature::create`]).
+pub type CreateProcBlock = fn(&[(String, String)]) -> Result<Box<dyn ProcBlock>, ProcBlockError>;
+
+/// A running proc-block: one instance per stage for the Rune's lifetime (blocks may keep state).
+pub trait ProcBlock: Send {
+    /// Transforms the stage's inputs (in `inputs:` order) into its outputs. `outputs` are the
+    /// types the Runefile declared (e.g. `parse` produces the declared element type).
+    ///
+    /// Output dimensions are the block's own (as in the original), not the declared ones. Every
+    /// failure the original reported by panicking is an error carrying the original's message.
+    fn transform(&mut self, inputs: &[Tensor], outputs: &[TensorType]) -> Result<Vec<Tensor>, ProcBlockError>;
+}
+
+/// Why a proc-block could not be created or could not transform its inputs. The text is the
+/// original's panic message where there was one (`Index out of bounds: there are 2 labels but
+/// label 42 was requested`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProcBlockError(pub String);
 
 /// A shape check: `(input types, declared output types, args) -> warnings`.
 pub type ShapeCheck = fn(&[TensorType], &[TensorType], &dyn Fn(&str) -> Option<String>) -> Vec<String>;
@@ -272,6 +301,36 @@ mod tests {
         assert!(proc_block("noise_filtering").is_some());
         assert!(proc_block("nope").is_none());
         assert!(find_arg(capability(CapabilityKind::Image).args, "pixel-format").is_some());
+    }
+
+    #[test]
+    fn every_block_accepts_its_documented_defaults_and_rejects_unknown_args() {
+        for sig in proc_blocks() {
+            assert!((sig.create)(&[]).is_ok(), "{}", sig.name);
+            let defaults: Vec<(String, String)> = sig
+                .args
+                .iter()
+                .filter(|a| a.ty != ArgType::Text)
+                .filter_map(|a| Some((a.name.to_string(), a.default?.to_string())))
+                .collect();
+            assert!((sig.create)(&defaults).is_ok(), "{}: {defaults:?}", sig.name);
+            let unknown = [("no_such_arg".to_string(), "1".to_string())];
+            let err = (sig.create)(&unknown).err().unwrap();
+            assert_eq!(err.0, "\"no_such_arg\" is not an argument of this proc-block", "{}", sig.name);
+        }
+    }
+
+    #[test]
+    fn args_apply_in_order_and_the_last_one_wins() {
+        let sig = proc_block("most_confident_indices").unwrap();
+        let args = [("count".to_string(), "5".to_string()), ("count".to_string(), "1".to_string())];
+        let mut block = (sig.create)(&args).unwrap();
+        let input = Tensor::vector(crate::TensorData::F32(vec![0.1, 0.9]));
+        let out = block.transform(&[input], &[]).unwrap();
+        assert_eq!(out[0].data(), &crate::TensorData::U32(vec![1]));
+        let bad = [("count".to_string(), "many".to_string())];
+        let err = (sig.create)(&bad).err().unwrap();
+        assert_eq!(err, ProcBlockError("\"count\" can't be \"many\": invalid digit found in string".into()));
     }
 
     #[test]

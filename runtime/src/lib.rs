@@ -11,12 +11,20 @@
 #![forbid(unsafe_code)]
 
 pub mod artifact;
+pub mod capability;
 pub mod catalog;
 mod element;
+pub mod host;
 pub mod manifest;
+pub mod model;
+pub mod pipeline;
 mod proc_block;
 pub mod samples;
+pub mod serial;
+mod tensor;
 pub mod tflite;
+#[cfg(feature = "tract")]
+pub mod tract;
 
 pub use artifact::{Artifact, ArtifactError, BuildInfo};
 pub use element::{ElementType, TensorType, UnknownElementType};
@@ -24,3 +32,4 @@ pub use manifest::{
     CapabilityKind, Manifest, ModelFormat, OutKind, Resource, ResourceDefault, ResourceType, Stage, StageKind,
     TensorRef,
 };
+pub use tensor::{MAX_ELEMENTS, ShapeMismatch, Tensor, TensorData};

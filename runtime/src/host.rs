@@ -1,0 +1,101 @@
+//! The runtime's only window on the outside world: inputs, randomness, time and logs.
+//!
+//! The CLI implements [`Host`] over files given on the command line, the browser app over
+//! uploads, the webcam and the microphone, and tests over fixed data ([`FixedHost`]).
+use crate::CapabilityKind;
+
+/// What the host hands a capability.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A file: an image (PNG, JPEG, WebP, GIF, BMP), a WAV, an accelerometer CSV, or raw bytes.
+    Bytes(Vec<u8>),
+    /// A decoded RGBA8 frame (e.g. from a camera), row-major, `width * height * 4` bytes.
+    Frame { width: u32, height: u32, rgba: Vec<u8> },
+    /// Decoded mono audio samples (e.g. from a microphone) at `rate` Hz.
+    Samples { rate: u32, samples: Vec<i16> },
+}
+
+/// Why the host could not provide an input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error("The user asked for source {requested}, but no sources were provided")]
+    NoSources { requested: usize },
+    #[error("The user asked for source {requested}, but there are only {available} sources available")]
+    TooFewSources { requested: usize, available: usize },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The environment of a running Rune.
+pub trait Host {
+    /// The `source`-th input (0-based) of a capability kind, in the order the user gave them.
+    fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError>;
+    /// Fills `buf` with random bytes (seeded by the user, or from the host's entropy).
+    fn random_bytes(&mut self, buf: &mut [u8]);
+    /// Milliseconds since an arbitrary origin, for stage timings (`performance.now()` in browsers).
+    fn now_ms(&self) -> f64;
+}
+
+/// A deterministic random generator (xorshift64*), for hosts given a seed.
+#[derive(Debug, Clone)]
+pub struct SeededRandom(u64);
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        // Avoid the all-zero state, which xorshift never leaves.
+        SeededRandom(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+}
+
+/// A host with fixed inputs per kind, seeded randomness and a clock that does not move.
+#[derive(Debug, Clone)]
+pub struct FixedHost {
+    pub inputs: Vec<(CapabilityKind, Input)>,
+    pub random: SeededRandom,
+}
+
+impl FixedHost {
+    pub fn new(seed: u64) -> Self {
+        FixedHost { inputs: Vec::new(), random: SeededRandom::new(seed) }
+    }
+
+    pub fn with(mut self, kind: CapabilityKind, input: Input) -> Self {
+        self.inputs.push((kind, input));
+        self
+    }
+}
+
+impl Host for FixedHost {
+    fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError> {
+        let of_kind: Vec<&Input> = self.inputs.iter().filter(|(k, _)| *k == kind).map(|(_, i)| i).collect();
+        match of_kind.get(source) {
+            Some(input) => Ok((*input).clone()),
+            None if of_kind.is_empty() => Err(HostError::NoSources { requested: source }),
+            None => Err(HostError::TooFewSources { requested: source, available: of_kind.len() }),
+        }
+    }
+
+    fn random_bytes(&mut self, buf: &mut [u8]) {
+        self.random.fill(buf);
+    }
+
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+}

@@ -1,0 +1,168 @@
+//! `rune run`: the original project's run cases (`../shared/conformance/run-{pass,fail}`) through
+//! the CLI as the original harness did, and this project's own runs of fixture pipelines.
+#![allow(clippy::unwrap_used)]
+use std::path::{Path, PathBuf};
+
+use rune_tests::{models, reduce_precision, rune, shared_dir, skip_notice, temp_dir, workspace_root};
+use runtime::host::{FixedHost, Input};
+use runtime::pipeline::Pipeline;
+use runtime::{Artifact, BuildInfo, CapabilityKind, TensorData};
+
+/// Whether the CLI's model engine can run TFLite models.
+fn engine_runs_models() -> bool {
+    let dir = temp_dir("engine-probe");
+    std::fs::write(dir.join("m.tflite"), runtime::samples::sine_model()).unwrap();
+    let runefile = "version: 1\nimage: x\npipeline:\n  x:\n    capability: RAW\n    outputs: [{type: f32, dimensions: [1, 1]}]\n  m:\n    model: ./m.tflite\n    inputs: [x]\n    outputs: [{type: f32, dimensions: [1, 1]}]\n  out:\n    out: serial\n    inputs: [m]\n";
+    std::fs::write(dir.join("Runefile.yml"), runefile).unwrap();
+    std::fs::write(dir.join("x.bin"), 1.0f32.to_le_bytes()).unwrap();
+    let rune_path = dir.join("p.rune");
+    assert_eq!(
+        rune(&["build".as_ref(), dir.join("Runefile.yml").as_os_str(), "-o".as_ref(), rune_path.as_os_str()]).code,
+        0
+    );
+    rune(&["run".as_ref(), rune_path.as_os_str(), "--raw".as_ref(), dir.join("x.bin").as_os_str()]).code == 0
+}
+
+fn run_case(case: &Path, family: &str, with_models: bool) -> Result<bool, String> {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let out_dir = temp_dir(&format!("run-{name}"));
+    let rune_file = out_dir.join(format!("{name}.rune"));
+    let build = rune(&["build".as_ref(), case.join("Runefile.yml").as_os_str(), "-o".as_ref(), rune_file.as_os_str()]);
+    if build.code != 0 {
+        return Err(format!("{name}: the build failed:\n{}", build.stderr));
+    }
+    let artifact = Artifact::from_bytes(&std::fs::read(&rune_file).unwrap()).unwrap();
+    let has_models = artifact.manifest.stages.iter().any(|s| matches!(s.kind, runtime::StageKind::Model { .. }));
+    if has_models && !with_models {
+        return Ok(false);
+    }
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), rune_file.into()];
+    let mut files: Vec<PathBuf> = std::fs::read_dir(case).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        let flag = match file.extension().and_then(|e| e.to_str()) {
+            Some("png" | "jpg") => "--image",
+            Some("wav") => "--sound",
+            Some("csv") => "--accelerometer",
+            Some("bin") => "--raw",
+            _ => continue,
+        };
+        args.push(flag.into());
+        args.push(file.into());
+    }
+    let out = rune(&args);
+    let should_pass = family == "run-pass";
+    if should_pass != (out.code == 0) {
+        return Err(format!("{family}/{name}: exit status {}\n{}", out.code, out.stderr));
+    }
+    for file in std::fs::read_dir(case).unwrap().map(|e| e.unwrap().path()) {
+        let stream = match file.extension().and_then(|e| e.to_str()) {
+            Some("stderr") => &out.stderr,
+            Some("stdout") => &out.stdout,
+            _ => continue,
+        };
+        let expected = reduce_precision(std::fs::read_to_string(&file).unwrap().trim());
+        // The original printed this line only with RUST_LOG=debug, which its harness always set.
+        if expected.starts_with("Running rune:") {
+            continue;
+        }
+        if !reduce_precision(stream).contains(&expected) {
+            return Err(format!("{family}/{name}: {} not found:\n{expected}\n--- output:\n{stream}", file.display()));
+        }
+    }
+    Ok(true)
+}
+
+#[test]
+fn original_run_cases() {
+    let Some(shared) = shared_dir() else {
+        skip_notice("conformance run cases");
+        return;
+    };
+    let with_models = engine_runs_models();
+    let (mut passed, mut skipped, mut failures) = (0, 0, Vec::new());
+    for family in ["run-pass", "run-fail"] {
+        let dir = shared.join("conformance").join(family);
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("Runefile.yml").exists())
+            .collect();
+        cases.sort();
+        for case in cases {
+            if case.file_name().unwrap().to_string_lossy().starts_with('_') {
+                continue;
+            }
+            match run_case(&case, family, with_models) {
+                Ok(true) => passed += 1,
+                Ok(false) => skipped += 1,
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    if skipped > 0 {
+        println!("SKIPPED: {skipped} run cases need a TFLite engine, which this build of the CLI does not have yet");
+    }
+    println!("conformance run cases: {passed} passed, {} failed, {skipped} skipped", failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(passed >= 3, "only {passed} run cases ran");
+}
+
+fn artifact_of(fixture: &str) -> Artifact {
+    let source = std::fs::read_to_string(workspace_root().join("tests/runefiles/compile-pass").join(fixture)).unwrap();
+    compiler::compile(&source, "fixture", &models::fixture_files()).artifact(BuildInfo::playground(None)).unwrap()
+}
+
+#[test]
+fn tuple_inputs_and_outputs_flow_through_identity() {
+    let artifact = artifact_of("multiple-inputs-and-outputs.yml");
+    let mut pipeline = Pipeline::new(&artifact, &runtime::model::NoModels).unwrap();
+    let mut host = FixedHost::new(42);
+    let run = pipeline.run(&mut host).unwrap();
+    let [record] = run.outputs.as_slice() else { panic!("{:?}", run.outputs) };
+    assert_eq!(record.stage, "debug_output");
+    assert_eq!(record.host_id, 2, "RAND is 1, the serial output 2");
+    let [mod360, rand, rand_again] = record.tensors.as_slice() else { panic!() };
+    assert_eq!(rand, rand_again);
+    let (TensorData::F32(m), TensorData::F32(r)) = (mod360.data(), rand.data()) else { panic!() };
+    let expected = if r[0].is_finite() { r[0] % 360.0 } else { f32::NAN };
+    assert!(m[0] == expected || (m[0].is_nan() && expected.is_nan()), "{m:?} vs {r:?}");
+    // Same seed, same run.
+    let again = Pipeline::new(&artifact, &runtime::model::NoModels).unwrap().run(&mut FixedHost::new(42)).unwrap();
+    assert_eq!(again.outputs, run.outputs);
+    assert_eq!(
+        run.stages.iter().map(|s| s.stage.as_str()).collect::<Vec<_>>(),
+        ["rand", "mod360", "identity", "debug_output"]
+    );
+}
+
+#[test]
+fn label_maps_a_csv_label_map_by_id() {
+    let source = "version: 1\nimage: x\npipeline:\n  idx:\n    capability: RAW\n    outputs: [{type: u8, dimensions: [3]}]\n  label:\n    proc-block: hotg-ai/proc-blocks@v0.11.3#label\n    inputs: [idx]\n    outputs: [{type: utf8, dimensions: [3]}]\n    args:\n      wordlist: $LABELS\n  serial:\n    out: serial\n    inputs: [label]\nresources:\n  LABELS:\n    path: ./aiy_food_V1_labelmap.csv\n";
+    let artifact =
+        compiler::compile(source, "labels", &models::fixture_files()).artifact(BuildInfo::playground(None)).unwrap();
+    let mut pipeline = Pipeline::new(&artifact, &runtime::model::NoModels).unwrap();
+    let mut host = FixedHost::new(1).with(CapabilityKind::Raw, Input::Bytes(vec![1, 5, 6]));
+    let run = pipeline.run(&mut host).unwrap();
+    assert_eq!(
+        run.to_json().to_string(),
+        r#"{"3":[{"element_type":"utf8","dimensions":[3],"elements":["Tomato_soup","Dish_5","Dish_6"]}]}"#
+    );
+}
+
+#[test]
+fn a_missing_input_names_the_capability() {
+    let dir = temp_dir("missing-input");
+    let raw =
+        "version: 1\nimage: x\npipeline:\n  input:\n    capability: RAW\n    outputs: [{type: f32, dimensions: [1]}]\n";
+    std::fs::write(dir.join("Runefile.yml"), raw).unwrap();
+    let out_path = dir.join("raw.rune");
+    assert_eq!(
+        rune(&["build".as_ref(), dir.join("Runefile.yml").as_os_str(), "-o".as_ref(), out_path.as_os_str()]).code,
+        0
+    );
+    let out = rune(&["run".as_ref(), out_path.as_os_str()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("Error: Unable to load the \"RAW\" input"), "{}", out.stderr);
+    assert!(out.stderr.contains("The user asked for source 0, but no sources were provided"), "{}", out.stderr);
+}
