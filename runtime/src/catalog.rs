@@ -197,20 +197,15 @@ static CAPABILITIES: [CapabilitySignature; 6] = [
     CapabilitySignature {
         kind: CapabilityKind::Image,
         description: "An image (photo, webcam frame), resized to width x height, as u8 pixels",
-        args: &[
-            SOURCE,
-            ArgSpec { name: "width", ty: ArgType::U32, default: None, doc: "width to resize to" },
-            ArgSpec { name: "height", ty: ArgType::U32, default: None, doc: "height to resize to" },
-            ArgSpec {
-                name: "pixel_format",
-                ty: ArgType::PixelFormat,
-                default: Some("@PixelFormat::RGB"),
-                doc: "RGB, BGR or GrayScale",
-            },
-        ],
+        args: IMAGE_ARGS,
         output_types: &[ElementType::U8],
     },
-    CapabilityKind_FLOAT_IMAGE,
+    CapabilitySignature {
+        kind: CapabilityKind::FloatImage,
+        description: "An image resized to width x height, as f32 pixels in 0..1",
+        args: IMAGE_ARGS,
+        output_types: &[ElementType::F32],
+    },
     CapabilitySignature {
         kind: CapabilityKind::Sound,
         description: "Audio samples (WAV or microphone) as i16, hz x sample_duration_ms / 1000 samples",
@@ -250,23 +245,18 @@ static CAPABILITIES: [CapabilitySignature; 6] = [
     },
 ];
 
-#[allow(non_upper_case_globals)]
-const CapabilityKind_FLOAT_IMAGE: CapabilitySignature = CapabilitySignature {
-    kind: CapabilityKind::FloatImage,
-    description: "An image resized to width x height, as f32 pixels in 0..1",
-    args: &[
-        SOURCE,
-        ArgSpec { name: "width", ty: ArgType::U32, default: None, doc: "width to resize to" },
-        ArgSpec { name: "height", ty: ArgType::U32, default: None, doc: "height to resize to" },
-        ArgSpec {
-            name: "pixel_format",
-            ty: ArgType::PixelFormat,
-            default: Some("@PixelFormat::RGB"),
-            doc: "RGB, BGR or GrayScale",
-        },
-    ],
-    output_types: &[ElementType::F32],
-};
+/// Arguments of IMAGE and FLOAT_IMAGE.
+const IMAGE_ARGS: &[ArgSpec] = &[
+    SOURCE,
+    ArgSpec { name: "width", ty: ArgType::U32, default: None, doc: "width to resize to" },
+    ArgSpec { name: "height", ty: ArgType::U32, default: None, doc: "height to resize to" },
+    ArgSpec {
+        name: "pixel_format",
+        ty: ArgType::PixelFormat,
+        default: Some("@PixelFormat::RGB"),
+        doc: "RGB, BGR or GrayScale",
+    },
+];
 
 /// The signature of a capability kind.
 pub fn capability(kind: CapabilityKind) -> &'static CapabilitySignature {

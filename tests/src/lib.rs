@@ -23,6 +23,20 @@ pub fn skip_notice(what: &str) {
     println!("SKIPPED: {what}: ../shared is not present on this machine (CI has it)");
 }
 
+/// The cases of a conformance family (`compile-pass`, `run-fail`, ...), sorted, without the
+/// ones the original harness skips (names starting with `_`).
+pub fn conformance_cases(shared: &Path, family: &str) -> Vec<PathBuf> {
+    let dir = shared.join("conformance").join(family);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Runefile.yml").exists())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('_'))
+        .collect();
+    cases.sort();
+    cases
+}
+
 /// What a CLI run printed.
 #[derive(Debug, Clone)]
 pub struct CliOutput {

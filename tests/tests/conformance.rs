@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 use std::path::Path;
 
-use rune_tests::{reduce_precision, rune, shared_dir, skip_notice, temp_dir};
+use rune_tests::{conformance_cases, reduce_precision, rune, shared_dir, skip_notice, temp_dir};
 
 fn run_case(case: &Path, family: &str, out_dir: &Path) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
@@ -100,17 +100,7 @@ fn original_compile_cases() {
     let mut passed = 0;
     let mut failures = Vec::new();
     for family in ["compile-pass", "compile-fail"] {
-        let dir = shared.join("conformance").join(family);
-        let mut cases: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.join("Runefile.yml").exists())
-            .collect();
-        cases.sort();
-        for case in cases {
-            if case.file_name().unwrap().to_string_lossy().starts_with('_') {
-                continue;
-            }
+        for case in conformance_cases(&shared, family) {
             match run_case(&case, family, &out_dir) {
                 Ok(()) => passed += 1,
                 Err(e) => failures.push(e),

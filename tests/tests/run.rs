@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 use std::path::{Path, PathBuf};
 
-use rune_tests::{models, reduce_precision, rune, shared_dir, skip_notice, temp_dir, workspace_root};
+use rune_tests::{
+    conformance_cases, models, reduce_precision, rune, shared_dir, skip_notice, temp_dir, workspace_root,
+};
 use runtime::host::{FixedHost, Input};
 use runtime::pipeline::Pipeline;
 use runtime::{Artifact, BuildInfo, CapabilityKind, TensorData};
@@ -82,17 +84,7 @@ fn original_run_cases() {
     let with_models = engine_runs_models();
     let (mut passed, mut skipped, mut failures) = (0, 0, Vec::new());
     for family in ["run-pass", "run-fail"] {
-        let dir = shared.join("conformance").join(family);
-        let mut cases: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.join("Runefile.yml").exists())
-            .collect();
-        cases.sort();
-        for case in cases {
-            if case.file_name().unwrap().to_string_lossy().starts_with('_') {
-                continue;
-            }
+        for case in conformance_cases(&shared, family) {
             match run_case(&case, family, with_models) {
                 Ok(true) => passed += 1,
                 Ok(false) => skipped += 1,
