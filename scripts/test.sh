@@ -39,7 +39,7 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --exclude rune-app --all-targets --locked -- -D warnings
 step "clippy (wasm32: compiler, runtime, app)" cargo clippy -p rune-compiler -p rune-runtime -p rune-app --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "no browser dependencies in compiler/runtime" no_browser_deps
-step "native tests (all crates; app: its pure logic)" cargo test --workspace --locked
+step "native tests (all crates; app: its pure logic)" cargo test --workspace --locked -- --show-output
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
   step "fuzzing (${FUZZ_SECONDS}s per target)" bash scripts/fuzz.sh "$FUZZ_SECONDS"
 fi
