@@ -45,5 +45,12 @@ if [ ! -x "$ROOT/e2e/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/e2e/node_mod
   log "npm ci (e2e)"
   (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The reference TFLite interpreter (PyPI ai-edge-litert) for the differential tests, in a venv.
+VENV="$ROOT/.venv-reference"
+if ! "$VENV/bin/python" -c "import ai_edge_litert, numpy" >/dev/null 2>&1; then
+  log "python venv with ai-edge-litert (reference interpreter)"
+  python3 -m venv "$VENV" 2>/dev/null || { $SUDO apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$VENV"; }
+  "$VENV/bin/pip" install -q --disable-pip-version-check "ai-edge-litert==2.3.0" "numpy<3"
+fi
 (cd "$ROOT" && cargo fetch --locked >/dev/null 2>&1 || cargo fetch)
 log "toolchain ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | head -1)"

@@ -11,6 +11,8 @@ bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TERM_COLOR=never
+# The differential tests compare our engine with this reference interpreter (see setup.sh).
+export RUNE_REFERENCE_PYTHON="$ROOT/.venv-reference/bin/python"
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 
 STEP_TIMES=()

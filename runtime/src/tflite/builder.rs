@@ -72,6 +72,30 @@ pub enum BuiltinOptions {
     Mul { fused_activation: Activation },
     /// `RESHAPE`.
     Reshape { new_shape: Vec<i32> },
+    /// `FULLY_CONNECTED` with every option of the default weights format.
+    FullyConnectedWith { fused_activation: Activation, keep_num_dims: bool, asymmetric_quantize_inputs: bool },
+    /// `DIV`.
+    Div { fused_activation: Activation },
+    /// `MEAN`, `SUM`, `REDUCE_MAX`, `REDUCE_MIN`, `REDUCE_PROD`, `REDUCE_ANY`.
+    Reducer { keep_dims: bool },
+    /// `RESIZE_BILINEAR`.
+    ResizeBilinear { align_corners: bool, half_pixel_centers: bool },
+    /// `RESIZE_NEAREST_NEIGHBOR`.
+    ResizeNearestNeighbor { align_corners: bool, half_pixel_centers: bool },
+    /// `GATHER`.
+    Gather { axis: i32, batch_dims: i32 },
+    /// `PACK`.
+    Pack { values_count: i32, axis: i32 },
+    /// `MIRROR_PAD`: mode 0 is REFLECT, 1 SYMMETRIC.
+    MirrorPad { mode: i8 },
+    /// `LEAKY_RELU`.
+    LeakyRelu { alpha: f32 },
+    /// `SQUEEZE`.
+    Squeeze { squeeze_dims: Vec<i32> },
+    /// `STRIDED_SLICE`.
+    StridedSlice { begin_mask: i32, end_mask: i32, shrink_axis_mask: i32 },
+    /// `CAST` (types are `TensorKind` codes).
+    Cast { in_data_type: i8, out_data_type: i8 },
 }
 
 impl BuiltinOptions {
@@ -88,6 +112,18 @@ impl BuiltinOptions {
             BuiltinOptions::Reshape { .. } => 17,
             BuiltinOptions::Mul { .. } => 21,
             BuiltinOptions::Sub { .. } => 28,
+            BuiltinOptions::FullyConnectedWith { .. } => 8,
+            BuiltinOptions::Div { .. } => 29,
+            BuiltinOptions::Reducer { .. } => 27,
+            BuiltinOptions::ResizeBilinear { .. } => 15,
+            BuiltinOptions::ResizeNearestNeighbor { .. } => 74,
+            BuiltinOptions::Gather { .. } => 23,
+            BuiltinOptions::Pack { .. } => 59,
+            BuiltinOptions::MirrorPad { .. } => 77,
+            BuiltinOptions::LeakyRelu { .. } => 75,
+            BuiltinOptions::Squeeze { .. } => 30,
+            BuiltinOptions::StridedSlice { .. } => 32,
+            BuiltinOptions::Cast { .. } => 37,
         }
     }
 
@@ -96,6 +132,7 @@ impl BuiltinOptions {
         // Vectors must be written before the table that refers to them.
         let new_shape = match self {
             BuiltinOptions::Reshape { new_shape } => Some(fbb.create_vector(new_shape)),
+            BuiltinOptions::Squeeze { squeeze_dims } => Some(fbb.create_vector(squeeze_dims)),
             _ => None,
         };
         let table = fbb.start_table();
@@ -146,7 +183,41 @@ impl BuiltinOptions {
             | BuiltinOptions::Mul { fused_activation } => {
                 fbb.push_slot(slot(0), fused_activation.code(), 0);
             }
-            BuiltinOptions::Reshape { .. } => {}
+            BuiltinOptions::Reshape { .. } | BuiltinOptions::Squeeze { .. } => {}
+            BuiltinOptions::FullyConnectedWith { fused_activation, keep_num_dims, asymmetric_quantize_inputs } => {
+                fbb.push_slot(slot(0), fused_activation.code(), 0);
+                fbb.push_slot(slot(2), keep_num_dims, false);
+                fbb.push_slot(slot(3), asymmetric_quantize_inputs, false);
+            }
+            BuiltinOptions::Div { fused_activation } => fbb.push_slot(slot(0), fused_activation.code(), 0),
+            BuiltinOptions::Reducer { keep_dims } => fbb.push_slot(slot(0), keep_dims, false),
+            BuiltinOptions::ResizeBilinear { align_corners, half_pixel_centers } => {
+                fbb.push_slot(slot(2), align_corners, false);
+                fbb.push_slot(slot(3), half_pixel_centers, false);
+            }
+            BuiltinOptions::ResizeNearestNeighbor { align_corners, half_pixel_centers } => {
+                fbb.push_slot(slot(0), align_corners, false);
+                fbb.push_slot(slot(1), half_pixel_centers, false);
+            }
+            BuiltinOptions::Gather { axis, batch_dims } => {
+                fbb.push_slot(slot(0), axis, 0);
+                fbb.push_slot(slot(1), batch_dims, 0);
+            }
+            BuiltinOptions::Pack { values_count, axis } => {
+                fbb.push_slot(slot(0), values_count, 0);
+                fbb.push_slot(slot(1), axis, 0);
+            }
+            BuiltinOptions::MirrorPad { mode } => fbb.push_slot(slot(0), mode, 0),
+            BuiltinOptions::LeakyRelu { alpha } => fbb.push_slot(slot(0), alpha, 0.0),
+            BuiltinOptions::StridedSlice { begin_mask, end_mask, shrink_axis_mask } => {
+                fbb.push_slot(slot(0), begin_mask, 0);
+                fbb.push_slot(slot(1), end_mask, 0);
+                fbb.push_slot(slot(4), shrink_axis_mask, 0);
+            }
+            BuiltinOptions::Cast { in_data_type, out_data_type } => {
+                fbb.push_slot(slot(0), in_data_type, 0);
+                fbb.push_slot(slot(1), out_data_type, 0);
+            }
         }
         if let Some(new_shape) = new_shape {
             fbb.push_slot_always(slot(0), new_shape);
@@ -189,7 +260,8 @@ pub fn bytes_of_i8(values: &[i8]) -> Vec<u8> {
 struct TensorSpec {
     name: String,
     kind: TensorKind,
-    shape: Vec<i32>,
+    /// `None` writes no `shape` field (some converters leave it out).
+    shape: Option<Vec<i32>>,
     buffer: u32,
     quantization: Option<Quantization>,
 }
@@ -271,11 +343,20 @@ impl ModelBuilder {
         self.tensors.push(TensorSpec {
             name: name.to_string(),
             kind,
-            shape: shape.to_vec(),
+            shape: Some(shape.to_vec()),
             buffer: buffer.unwrap_or(0),
             quantization,
         });
         index_i32(self.tensors.len() - 1)
+    }
+
+    /// Leaves the `shape` field of `tensor` out of the file, as some converters do for scalars
+    /// and computed tensors.
+    pub fn omit_shape(&mut self, tensor: i32) -> &mut Self {
+        if let Some(spec) = usize::try_from(tensor).ok().and_then(|i| self.tensors.get_mut(i)) {
+            spec.shape = None;
+        }
+        self
     }
 
     /// The index of the operator code, added if new.
@@ -322,6 +403,49 @@ impl ModelBuilder {
             custom_options: (!custom_options.is_empty()).then(|| custom_options.to_vec()),
         });
         self.operators.len() - 1
+    }
+
+    /// Encodes custom operator options as a FlexBuffer map (the format TFLite's custom operators
+    /// read), with integer, float and boolean entries, for [`custom_operator`](Self::custom_operator).
+    pub fn flex_map(ints: &[(&str, i64)], floats: &[(&str, f64)], bools: &[(&str, bool)]) -> Vec<u8> {
+        // (key, FlexBuffer type, 8-byte value); every width is 8 bytes.
+        let mut entries: Vec<(&str, u8, [u8; 8])> = Vec::new();
+        entries.extend(ints.iter().map(|&(k, v)| (k, 1, v.to_le_bytes())));
+        entries.extend(floats.iter().map(|&(k, v)| (k, 3, v.to_le_bytes())));
+        entries.extend(bools.iter().map(|&(k, v)| (k, 26, u64::from(v).to_le_bytes())));
+        // Readers look keys up by binary search.
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let offset = |from: usize, to: usize| (from.saturating_sub(to) as u64).to_le_bytes();
+        let mut buf = Vec::new();
+        let mut key_positions = Vec::new();
+        for (key, _, _) in &entries {
+            key_positions.push(buf.len());
+            buf.extend_from_slice(key.as_bytes());
+            buf.push(0);
+        }
+        buf.resize(buf.len().div_ceil(8) * 8, 0);
+        buf.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+        let keys = buf.len();
+        for &position in &key_positions {
+            let here = buf.len();
+            buf.extend_from_slice(&offset(here, position));
+        }
+        let here = buf.len();
+        buf.extend_from_slice(&offset(here, keys));
+        buf.extend_from_slice(&8u64.to_le_bytes());
+        buf.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+        let map = buf.len();
+        for (_, _, value) in &entries {
+            buf.extend_from_slice(value);
+        }
+        for (_, kind, _) in &entries {
+            buf.push(kind << 2 | 3);
+        }
+        let here = buf.len();
+        buf.extend_from_slice(&offset(here, map));
+        buf.push(9 << 2 | 3);
+        buf.push(8);
+        buf
     }
 
     /// Sets the model's input tensors.
@@ -406,7 +530,7 @@ fn write_buffer(fbb: &mut FlatBufferBuilder<'_>, data: &[u8]) -> WIPOffset<Table
 }
 
 fn write_tensor(fbb: &mut FlatBufferBuilder<'_>, tensor: &TensorSpec) -> WIPOffset<TableFinishedWIPOffset> {
-    let shape = fbb.create_vector(&tensor.shape);
+    let shape = tensor.shape.as_ref().map(|shape| fbb.create_vector(shape));
     let name = fbb.create_string(&tensor.name);
     let quantization = tensor.quantization.as_ref().map(|q| {
         let scale = fbb.create_vector(&q.scale);
@@ -418,7 +542,9 @@ fn write_tensor(fbb: &mut FlatBufferBuilder<'_>, tensor: &TensorSpec) -> WIPOffs
         fbb.end_table(table)
     });
     let table = fbb.start_table();
-    fbb.push_slot_always(slot(0), shape);
+    if let Some(shape) = shape {
+        fbb.push_slot_always(slot(0), shape);
+    }
     fbb.push_slot(slot(1), tensor.kind.code(), 0);
     fbb.push_slot(slot(2), tensor.buffer, 0);
     fbb.push_slot_always(slot(3), name);

@@ -14,12 +14,13 @@ use tract_core::ops::nn::DataFormat;
 
 use super::activation::fused;
 use super::import::{OpCtx, unsupported};
+use super::qint;
 use super::quant::{DynamicMode, DynamicQuant};
 use crate::tflite::{Padding, TensorKind};
 
 /// Largest kernel size, stride or dilation accepted (far beyond any real model; keeps the
-/// geometry arithmetic from overflowing).
-const MAX_GEOMETRY: usize = 1 << 16;
+/// geometry arithmetic, here and in tract, from overflowing even with 32-bit `usize`).
+const MAX_GEOMETRY: usize = 1 << 12;
 
 /// Spatial geometry of a 2-D window operator (convolution or pool).
 #[derive(Debug, Clone, Copy)]
@@ -57,15 +58,12 @@ impl Window {
     /// Checks that the window fits an input of spatial size `hw` (a VALID window larger than the
     /// input has no output).
     pub fn check(&self, hw: [usize; 2]) -> TractResult<()> {
-        for axis in 0..2 {
-            let field = (self.kernel[axis] - 1) * self.dilation[axis] + 1;
-            ensure!(hw[axis] > 0, "the input has an empty spatial dimension");
+        for ((kernel, dilation), size) in self.kernel.iter().zip(self.dilation).zip(hw) {
+            // At most 4095 · 4096 + 1: no overflow.
+            let field = (kernel - 1) * dilation + 1;
+            ensure!(size > 0, "the input has an empty spatial dimension");
             if self.padding == Padding::Valid {
-                ensure!(
-                    field <= hw[axis],
-                    "the window ({field} with dilation) is larger than the input ({})",
-                    hw[axis]
-                );
+                ensure!(field <= size, "the window ({field} with dilation) is larger than the input ({size})");
             }
         }
         Ok(())
@@ -111,7 +109,8 @@ fn bias(ctx: &mut OpCtx<'_, '_>, channels: usize) -> TractResult<OutletId> {
         "the bias has shape {shape:?}, not one value per output channel ({channels})"
     );
     if shape.len() != 1 {
-        return ctx.wire1(AxisOp::Reshape(0, shape.iter().map(|d| d.to_dim()).collect(), tvec!(channels.to_dim())), &[b]);
+        return ctx
+            .wire1(AxisOp::Reshape(0, shape.iter().map(|d| d.to_dim()).collect(), tvec!(channels.to_dim())), &[b]);
     }
     Ok(b)
 }
@@ -124,9 +123,10 @@ fn maybe_hybrid(ctx: &mut OpCtx<'_, '_>, x: OutletId, mode: DynamicMode) -> Trac
     if hybrid { ctx.wire1(DynamicQuant { mode }, &[x]) } else { Ok(x) }
 }
 
-/// The mode of a hybrid convolution's input quantization: asymmetric with per-channel weights.
+/// The mode of a hybrid convolution's input quantization: asymmetric with per-channel weights
+/// (whose scales differ: TFLite takes equal scales for per-tensor ones).
 fn conv_hybrid_mode(ctx: &OpCtx<'_, '_>) -> TractResult<DynamicMode> {
-    let per_channel = ctx.input_quant(1)?.is_some_and(|q| q.scale.len() > 1);
+    let per_channel = ctx.input_quant(1)?.is_some_and(|q| q.scale.iter().any(|&s| Some(&s) != q.scale.first()));
     Ok(if per_channel { DynamicMode::Asymmetric } else { DynamicMode::Symmetric })
 }
 
@@ -152,19 +152,23 @@ pub(crate) fn conv_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
         [kh, kw],
     )?;
     window.check([h, wd])?;
+    let act = ctx.opt_i8(3, 0)?;
+    if let Some(layer) = qint::int_layer(ctx, 0, o, act)? {
+        let (fmt, grouped) = (if group == 1 { KernelFormat::OHWI } else { KernelFormat::OIHW }, group > 1);
+        let y = qint::conv(ctx, layer, x, window.pool_spec(c, o), fmt, group, |ctx, w| {
+            if grouped { ctx.wire1(AxisOp::Move(3, 1), &[w]) } else { Ok(w) }
+        })?;
+        return Ok(tvec!(y));
+    }
     let b = bias(ctx, o)?;
     let mode = conv_hybrid_mode(ctx)?;
     let x = maybe_hybrid(ctx, x, mode)?;
     // tract's OHWI kernel holds all input channels and one group's output channels; a grouped
     // TFLite filter [O, H, W, I/g] is an OIHW kernel once its input axis moves.
-    let (w, kernel_fmt) = if group == 1 {
-        (w, KernelFormat::OHWI)
-    } else {
-        (ctx.wire1(AxisOp::Move(3, 1), &[w])?, KernelFormat::OIHW)
-    };
+    let (w, kernel_fmt) =
+        if group == 1 { (w, KernelFormat::OHWI) } else { (ctx.wire1(AxisOp::Move(3, 1), &[w])?, KernelFormat::OIHW) };
     let conv = Conv { pool_spec: window.pool_spec(c, o), kernel_fmt, group, q_params: None };
     let y = ctx.wire1(conv, &[x, w, b])?;
-    let act = ctx.opt_i8(3, 0)?;
     Ok(tvec!(fused(ctx, y, act)?))
 }
 
@@ -188,16 +192,23 @@ pub(crate) fn depthwise_conv_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Out
         [kh, kw],
     )?;
     window.check([h, wd])?;
-    let b = bias(ctx, o)?;
-    // TFLite's hybrid depthwise convolution is per-channel and quantizes asymmetrically.
-    let x = maybe_hybrid(ctx, x, DynamicMode::Asymmetric)?;
+    let act = ctx.opt_i8(4, 0)?;
     // [1, H, W, C·M] -> [H, W, C, M]: tract's HWIO kernel holds all input channels and the
     // output channels of one group.
     let from = tvec!(1.to_dim(), kh.to_dim(), kw.to_dim(), o.to_dim());
     let to = tvec!(kh.to_dim(), kw.to_dim(), c.to_dim(), (o / c).to_dim());
-    let w = ctx.wire1(AxisOp::Reshape(0, from, to), &[w])?;
+    let to_hwio = AxisOp::Reshape(0, from, to);
+    if let Some(layer) = qint::int_layer(ctx, 3, o, act)? {
+        let y = qint::conv(ctx, layer, x, window.pool_spec(c, o), KernelFormat::HWIO, c, |ctx, w| {
+            ctx.wire1(to_hwio.clone(), &[w])
+        })?;
+        return Ok(tvec!(y));
+    }
+    let b = bias(ctx, o)?;
+    // TFLite's hybrid depthwise convolution is per-channel and quantizes asymmetrically.
+    let x = maybe_hybrid(ctx, x, DynamicMode::Asymmetric)?;
+    let w = ctx.wire1(to_hwio, &[w])?;
     let conv = Conv { pool_spec: window.pool_spec(c, o), kernel_fmt: KernelFormat::HWIO, group: c, q_params: None };
     let y = ctx.wire1(conv, &[x, w, b])?;
-    let act = ctx.opt_i8(4, 0)?;
     Ok(tvec!(fused(ctx, y, act)?))
 }

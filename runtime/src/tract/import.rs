@@ -93,7 +93,9 @@ impl TensorMeta {
     pub fn dt(&self) -> TractResult<DatumType> {
         match self.dt {
             Some(dt) => Ok(dt),
-            None => unsupported!("tensor \"{}\" has type {}, which the playground can't compute with", self.name, self.kind),
+            None => {
+                unsupported!("tensor \"{}\" has type {}, which the playground can't compute with", self.name, self.kind)
+            }
         }
     }
 }
@@ -132,11 +134,16 @@ pub(crate) fn tract_type(kind: TensorKind, quantized: bool) -> Option<DatumType>
     })
 }
 
-/// The element count of `shape`, checked against [`MAX_ELEMENTS`].
+/// The most elements a tensor of the engine may have: 64 Mi (256 MiB of f32), a quarter of the
+/// runtime's [`MAX_ELEMENTS`], so that a model cannot make the browser run out of memory with
+/// one tensor (the largest in the zoo has 4.7 Mi).
+pub const MAX_TENSOR_ELEMENTS: usize = MAX_ELEMENTS / 4;
+
+/// The element count of `shape`, checked against [`MAX_TENSOR_ELEMENTS`].
 pub(crate) fn volume(shape: &[usize]) -> TractResult<usize> {
     match shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
-        Some(n) if n <= MAX_ELEMENTS => Ok(n),
-        _ => bail!("a tensor of shape {shape:?} has more than the limit of {MAX_ELEMENTS} elements"),
+        Some(n) if n <= MAX_TENSOR_ELEMENTS => Ok(n),
+        _ => bail!("a tensor of shape {shape:?} has more than the limit of {MAX_TENSOR_ELEMENTS} elements"),
     }
 }
 
@@ -187,7 +194,7 @@ impl<'a> Importer<'a> {
         if let Some(Some(outlet)) = self.values.get(tensor) {
             return Ok(*outlet);
         }
-        let meta = self.meta(tensor)?;
+        let meta = self.meta(tensor)?.clone();
         let name = meta.name.clone();
         match self.constant(tensor)? {
             Some(konst) => {
@@ -195,6 +202,7 @@ impl<'a> Importer<'a> {
                 self.set_value(tensor, outlet)?;
                 Ok(outlet)
             }
+            None if meta.variable => unsupported!("variable tensor \"{name}\" (model state)"),
             None => bail!("tensor {tensor} (\"{name}\") is read before any operator computes it"),
         }
     }
@@ -240,6 +248,30 @@ impl<'a> Importer<'a> {
             None => decode(meta.kind, data, &shape)?,
         };
         Ok(Some(tensor.into_arc_tensor()))
+    }
+
+    /// The constant data of `tensor` as stored (quantized values not dequantized), or `None`.
+    pub fn raw_constant(&self, tensor: usize) -> TractResult<Option<Tensor>> {
+        let meta = self.meta(tensor)?;
+        if meta.buffer == 0 || meta.sparse {
+            return Ok(None);
+        }
+        let t = self.graph.tensor(tensor)?;
+        let Some(data) = self.model.tensor_data(&t)? else {
+            return Ok(None);
+        };
+        let Some(size) = meta.kind.size() else {
+            return Ok(None);
+        };
+        let shape = match &meta.shape {
+            Some(shape) => shape.clone(),
+            None if data.len() == size => vec![],
+            None => vec![data.len() / size],
+        };
+        if volume(&shape)?.checked_mul(size) != Some(data.len()) {
+            return Ok(None);
+        }
+        decode(meta.kind, data, &shape).map(Some)
     }
 
     /// The fact of `outlet`.
@@ -296,6 +328,8 @@ pub(crate) struct OpCtx<'i, 'a> {
     /// Set by builders whose outputs are (a rearrangement of) their first input's values, so
     /// that equally quantized outputs need no requantization.
     preserves_values: bool,
+    /// Set by builders that computed their quantized outputs exactly as TFLite's integer kernels.
+    quantized_exactly: bool,
 }
 
 impl<'i, 'a> OpCtx<'i, 'a> {
@@ -315,6 +349,7 @@ impl<'i, 'a> OpCtx<'i, 'a> {
             inputs: operator.inputs()?.to_vec(),
             outputs,
             preserves_values: false,
+            quantized_exactly: false,
         })
     }
 
@@ -408,16 +443,6 @@ impl<'i, 'a> OpCtx<'i, 'a> {
         Ok(ints.try_as_plain_ram()?.as_slice::<i64>()?.to_vec())
     }
 
-    /// Input `k`'s values as floats; it must be a constant.
-    pub fn const_floats(&mut self, k: usize) -> TractResult<Vec<f32>> {
-        let outlet = self.input(k)?;
-        let Some(konst) = self.konst(outlet)? else {
-            unsupported!("input {k} must be a constant (computed values are not supported here)");
-        };
-        let floats = konst.cast_to::<f32>()?;
-        Ok(floats.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())
-    }
-
     // ----- options -----
 
     fn options(&self) -> Option<&Table<'a>> {
@@ -491,14 +516,14 @@ impl<'i, 'a> OpCtx<'i, 'a> {
         self.imp.target.add_const(name, tensor.into_arc_tensor())
     }
 
-    /// Adds an f32 scalar constant.
-    pub fn scalar(&mut self, value: f32) -> TractResult<OutletId> {
-        self.add_const(tensor0(value))
-    }
-
     /// Marks the operator as only moving values (reshape, pooling by max, padding with zeros...).
     pub fn preserves_values(&mut self) {
         self.preserves_values = true;
+    }
+
+    /// Marks the quantized outputs as already rounded exactly as TFLite's integer kernels do.
+    pub fn quantized_exactly(&mut self) {
+        self.quantized_exactly = true;
     }
 
     /// Stores the operator's outputs: casts each to its tensor's type and adds the quantization
@@ -522,7 +547,7 @@ impl<'i, 'a> OpCtx<'i, 'a> {
                 outlet = self.wire1(tract_core::ops::cast::cast(dt), &[outlet])?;
             }
             if let Some(q) = &meta.quant {
-                let exact = self.preserves_values && input_quant.as_ref() == Some(q);
+                let exact = self.quantized_exactly || (self.preserves_values && input_quant.as_ref() == Some(q));
                 if !exact {
                     outlet = quant::wire_fake_quant(&mut self, outlet, q)?;
                 }

@@ -13,6 +13,7 @@ use tract_core::ops::math;
 
 use super::activation::fused;
 use super::import::{OpCtx, unsupported};
+use super::qint::{self, BinaryKind};
 
 /// The numpy broadcast of `shapes`, or an error naming them.
 pub(crate) fn broadcast_shape(shapes: &[Vec<usize>]) -> TractResult<Vec<usize>> {
@@ -75,6 +76,21 @@ fn arithmetic(ctx: &mut OpCtx<'_, '_>, op: TypedBinOp, activation: bool) -> Trac
     let (a, b, dt) = binary_inputs(ctx)?;
     if dt == DatumType::Bool {
         unsupported!("arithmetic on booleans");
+    }
+    let kind = if op.0.is::<math::Add>() {
+        Some(BinaryKind::Add)
+    } else if op.0.is::<math::Sub>() {
+        Some(BinaryKind::Sub)
+    } else if op.0.is::<math::Mul>() {
+        Some(BinaryKind::Mul)
+    } else {
+        None
+    };
+    if let Some(kind) = kind.filter(|_| activation) {
+        let code = ctx.opt_i8(0, 0)?;
+        if let Some(y) = qint::binary(ctx, kind, a, b, code)? {
+            return Ok(tvec!(y));
+        }
     }
     let mut y = ctx.wire1(op, &[a, b])?;
     if activation {

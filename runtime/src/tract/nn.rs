@@ -12,6 +12,7 @@ use super::activation::{fused, splat};
 use super::conv::nhwc;
 use super::import::{OpCtx, unsupported, volume};
 use super::math::broadcast_shape;
+use super::qint;
 use super::quant::{DynamicMode, DynamicQuant};
 use crate::tflite::TensorKind;
 
@@ -51,6 +52,21 @@ pub(crate) fn fully_connected(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Outle
     ensure!(k > 0 && o > 0 && total % k == 0, "an input of shape {xshape:?} does not split into rows of {k}");
     let rows = total / k;
     let mut x = reshape(ctx, x, &xshape, &[rows, k])?;
+    let act = ctx.opt_i8(0, 0)?;
+    let out_shape = if keep_num_dims {
+        ensure!(xshape.last() == Some(&k), "keep_num_dims needs the input's last dimension to be {k}");
+        let mut out = xshape.clone();
+        if let Some(last) = out.last_mut() {
+            *last = o;
+        }
+        out
+    } else {
+        vec![rows, o]
+    };
+    if let Some(layer) = qint::int_layer(ctx, 0, o, act)? {
+        let y = qint::fully_connected(ctx, layer, x)?;
+        return Ok(tvec!(reshape(ctx, y, &[rows, o], &out_shape)?));
+    }
     if is_hybrid(ctx)? {
         let mode = if asymmetric { DynamicMode::Asymmetric } else { DynamicMode::Symmetric };
         x = ctx.wire1(DynamicQuant { mode }, &[x])?;
@@ -63,17 +79,8 @@ pub(crate) fn fully_connected(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Outle
         let b = reshape(ctx, b, &bshape, &[1, o])?;
         y = ctx.wire1(math::add(), &[y, b])?;
     }
-    let act = ctx.opt_i8(0, 0)?;
     y = fused(ctx, y, act)?;
-    if keep_num_dims {
-        ensure!(xshape.last() == Some(&k), "keep_num_dims needs the input's last dimension to be {k}");
-        let mut out = xshape.clone();
-        if let Some(last) = out.last_mut() {
-            *last = o;
-        }
-        y = reshape(ctx, y, &[rows, o], &out)?;
-    }
-    Ok(tvec!(y))
+    Ok(tvec!(reshape(ctx, y, &[rows, o], &out_shape)?))
 }
 
 /// `BATCH_MATMUL`: `x @ y` over the last two axes (adj_x (0) and adj_y (1) transpose them),
@@ -274,7 +281,12 @@ impl TypedOp for Resize {
     as_op!();
 }
 
-fn resize(ctx: &mut OpCtx<'_, '_>, bilinear: bool, align_corners: bool, half_pixel_centers: bool) -> TractResult<TVec<OutletId>> {
+fn resize(
+    ctx: &mut OpCtx<'_, '_>,
+    bilinear: bool,
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> TractResult<TVec<OutletId>> {
     ctx.expect_io(2..=2, 1)?;
     let x = ctx.float_input(0)?;
     let [_, h, w, _] = nhwc(ctx, x)?;

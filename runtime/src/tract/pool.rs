@@ -11,6 +11,7 @@ use tract_core::ops::math;
 use super::activation::fused;
 use super::conv::{Window, nhwc};
 use super::import::OpCtx;
+use super::qint;
 
 fn window(ctx: &mut OpCtx<'_, '_>) -> TractResult<(OutletId, Window, usize)> {
     ctx.expect_io(1..=1, 1)?;
@@ -25,9 +26,12 @@ fn window(ctx: &mut OpCtx<'_, '_>) -> TractResult<(OutletId, Window, usize)> {
 
 pub(crate) fn average_pool_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
     let (x, window, c) = window(ctx)?;
+    let act = ctx.opt_i8(5, 0)?;
+    if let Some(y) = qint::avg_pool(ctx, x, &window, act)? {
+        return Ok(tvec!(y));
+    }
     let pool = SumPool { pool_spec: window.pool_spec(c, c), count_include_pad: false, normalize: true };
     let y = ctx.wire1(pool, &[x])?;
-    let act = ctx.opt_i8(5, 0)?;
     Ok(tvec!(fused(ctx, y, act)?))
 }
 

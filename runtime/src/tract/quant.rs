@@ -36,19 +36,12 @@ impl Quant {
         if zero_point.is_empty() {
             zero_point = vec![0; scale.len()];
         }
-        ensure!(
-            zero_point.len() == scale.len(),
-            "it has {} scales but {} zero points",
-            scale.len(),
-            zero_point.len()
-        );
+        ensure!(zero_point.len() == scale.len(), "it has {} scales but {} zero points", scale.len(), zero_point.len());
         ensure!(scale.iter().all(|s| s.is_finite() && *s > 0.0), "it has a scale that is not a positive number");
-        let axis = usize::try_from(q.quantized_dimension()?).map_err(|_| format_err!("negative quantized dimension"))?;
+        let axis =
+            usize::try_from(q.quantized_dimension()?).map_err(|_| format_err!("negative quantized dimension"))?;
         let (min, max) = range(kind)?;
-        ensure!(
-            zero_point.iter().all(|z| (min..=max).contains(z)),
-            "a zero point is outside the range of {kind}"
-        );
+        ensure!(zero_point.iter().all(|z| (min..=max).contains(z)), "a zero point is outside the range of {kind}");
         Ok(Quant { scale, zero_point, axis, min, max })
     }
 
@@ -254,11 +247,12 @@ impl DynamicQuant {
                 } else {
                     zp.round()
                 } as f32;
-                // TFLite stores the scale as f32 and inverts it in double.
+                // The reference interpreter rounds `offset + x / scale` computed in double (as
+                // checked on ties such as 0.3 · 255 - 128), and dequantizes with the f32 scale.
                 let scale_f = scale as f32;
-                let inv = (1.0 / f64::from(scale_f)) as f32;
+                let (inv, zp64) = (1.0 / scale, f64::from(zp));
                 for x in xs.iter_mut() {
-                    let q = (zp + *x * inv).round().clamp(-128.0, 127.0);
+                    let q = (zp64 + f64::from(*x) * inv).round().clamp(-128.0, 127.0) as f32;
                     *x = (q - zp) * scale_f;
                 }
             }

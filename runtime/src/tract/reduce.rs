@@ -12,12 +12,12 @@ use tract_core::ops::nn::{Reduce, Reducer};
 
 use super::activation::splat;
 use super::import::{OpCtx, unsupported, volume};
+use super::qint;
 use super::shape::axis;
 
 /// The sorted, de-duplicated axes of input 1 for a tensor of `rank`.
 fn reduce_axes(ctx: &mut OpCtx<'_, '_>, rank: usize) -> TractResult<Vec<usize>> {
-    let mut axes =
-        ctx.const_ints(1)?.iter().map(|&a| axis(a, rank, false)).collect::<TractResult<Vec<_>>>()?;
+    let mut axes = ctx.const_ints(1)?.iter().map(|&a| axis(a, rank, false)).collect::<TractResult<Vec<_>>>()?;
     axes.sort_unstable();
     axes.dedup();
     Ok(axes)
@@ -40,6 +40,9 @@ fn reduce(ctx: &mut OpCtx<'_, '_>, reducer: Reducer, mean: bool) -> TractResult<
     let keep_dims = ctx.opt_bool(0, false)?;
     if axes.is_empty() {
         return Ok(tvec!(x));
+    }
+    if mean && let Some(y) = qint::mean(ctx, x, &axes, keep_dims)? {
+        return Ok(tvec!(y));
     }
     let mut y = ctx.wire1(Reduce::new(axes.iter().copied().collect(), reducer), &[x])?;
     if mean {

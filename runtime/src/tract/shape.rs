@@ -76,7 +76,12 @@ pub(crate) fn reshape_op(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>>
         unsupported!("RESHAPE to a computed shape");
     };
     let total = volume(&from)?;
-    let known: usize = spec.iter().filter(|&&d| d >= 0).map(|&d| d as usize).try_fold(1usize, |a, d| a.checked_mul(d)).unwrap_or(usize::MAX);
+    let known: usize = spec
+        .iter()
+        .filter(|&&d| d >= 0)
+        .map(|&d| d as usize)
+        .try_fold(1usize, |a, d| a.checked_mul(d))
+        .unwrap_or(usize::MAX);
     let unknown = spec.iter().filter(|&&d| d < 0).count();
     let to: Vec<usize> = match unknown {
         0 => spec.iter().map(|&d| d as usize).collect(),
@@ -148,8 +153,7 @@ fn concat(ctx: &mut OpCtx<'_, '_>, inputs: &[OutletId], axis: usize) -> TractRes
             unsupported!("concatenating tensors of different types ({dt:?} and {t:?})");
         }
         ensure!(
-            shape.len() == first.len()
-                && shape.iter().zip(first).enumerate().all(|(a, (x, y))| a == axis || x == y),
+            shape.len() == first.len() && shape.iter().zip(first).enumerate().all(|(a, (x, y))| a == axis || x == y),
             "shapes {shapes:?} do not concatenate along axis {axis}"
         );
     }
@@ -280,7 +284,11 @@ pub(crate) fn slice_op(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
     let shape = ctx.shape(x)?;
     let begin = ctx.const_ints(1)?;
     let size = ctx.const_ints(2)?;
-    ensure!(begin.len() == shape.len() && size.len() == shape.len(), "SLICE parameters do not match rank {}", shape.len());
+    ensure!(
+        begin.len() == shape.len() && size.len() == shape.len(),
+        "SLICE parameters do not match rank {}",
+        shape.len()
+    );
     for a in 0..shape.len() {
         let b = usize::try_from(begin[a]).map_err(|_| format_err!("negative begin {}", begin[a]))?;
         let end = if size[a] == -1 {
@@ -522,7 +530,13 @@ pub(crate) fn space_to_batch_nd(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Out
     for i in 0..m {
         full_pads[i + 1] = (pads[2 * i], pads[2 * i + 1]);
         padded[i + 1] = shape[i + 1] + pads[2 * i] + pads[2 * i + 1];
-        ensure!(padded[i + 1] % block[i] == 0, "padded axis {} ({}) is not a multiple of {}", i + 1, padded[i + 1], block[i]);
+        ensure!(
+            padded[i + 1] % block[i] == 0,
+            "padded axis {} ({}) is not a multiple of {}",
+            i + 1,
+            padded[i + 1],
+            block[i]
+        );
     }
     let mut y = x;
     if full_pads.iter().any(|&(b, a)| b > 0 || a > 0) {
@@ -632,8 +646,12 @@ pub(crate) fn tile(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
     let shape = ctx.shape(x)?;
     let m = to_usize(&ctx.const_ints(1)?, "the multiples")?;
     ensure!(m.len() == shape.len(), "{} multiples for rank {}", m.len(), shape.len());
-    let out: Vec<usize> =
-        shape.iter().zip(&m).map(|(d, k)| d.checked_mul(*k)).collect::<Option<_>>().ok_or_else(|| format_err!("TILE overflows"))?;
+    let out: Vec<usize> = shape
+        .iter()
+        .zip(&m)
+        .map(|(d, k)| d.checked_mul(*k))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format_err!("TILE overflows"))?;
     volume(&out)?;
     ctx.preserves_values();
     Ok(tvec!(ctx.wire1(Tile::new(m.iter().map(|k| k.to_dim()).collect()), &[x])?))
@@ -815,7 +833,8 @@ pub(crate) fn gather(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
     ensure!(ctx.datum_type(indices)?.is_integer(), "GATHER indices must be integers");
     let a = axis(i64::from(ctx.opt_i32(0, 0)?), ps.len(), false)?;
     let bd = ctx.opt_i32(1, 0)?;
-    let bd = usize::try_from(if bd < 0 { bd + is.len() as i32 } else { bd }).map_err(|_| format_err!("bad batch_dims"))?;
+    let bd =
+        usize::try_from(if bd < 0 { bd + is.len() as i32 } else { bd }).map_err(|_| format_err!("bad batch_dims"))?;
     ensure!(bd <= a && bd <= is.len(), "batch_dims {bd} is larger than the axis or the indices' rank");
     ensure!(ps[..bd] == is[..bd], "batch dimensions of {ps:?} and {is:?} differ");
     ctx.preserves_values();

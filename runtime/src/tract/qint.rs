@@ -1,0 +1,732 @@
+//! TFLite's integer kernels, emulated exactly.
+//!
+//! Rounding every float result to its output's grid ([`FakeQuant`](super::quant::FakeQuant)) is
+//! within one quantization step of TFLite per operator, but deep quantized networks amplify those
+//! single steps (a MobileNet v2 ends up several steps away). So the operators quantized models are
+//! made of compute exactly what TFLite's builtin integer kernels compute:
+//! - `CONV_2D`, `DEPTHWISE_CONV_2D` and `FULLY_CONNECTED` accumulate in i32 on the stored 8-bit
+//!   values (tract's quantized convolution and einsum, with unit scales), then [`Requant`]
+//!   applies TFLite's fixed-point multiplier (`QuantizeMultiplier`, then
+//!   `MultiplyByQuantizedMultiplier`: a rounding doubling high multiply and a rounding right
+//!   shift) and the activation range;
+//! - `ADD`, `SUB` and `MUL` ([`QBinary`]) rescale in fixed point as TFLite's 8-bit kernels do;
+//! - `AVERAGE_POOL_2D` ([`QAvgPool`]) averages stored values with TFLite's integer rounding;
+//! - int8 `MEAN` over height and width ([`QMean`]).
+//!
+//! Tensors stay f32 real values between operators: [`ToRaw`] recovers the stored values (exactly,
+//! as real values are `(q - zero_point) * scale`) and the kernels output real values again.
+
+use tract_core::internal::*;
+use tract_core::ops::array::MultiBroadcastTo;
+use tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec};
+use tract_core::ops::einsum::EinSum;
+
+use super::conv::Window;
+use super::import::OpCtx;
+use super::quant::Quant;
+use crate::tflite::{Padding, TensorKind};
+
+/// `frexp`: `x = q · 2^e` with `q` in [0.5, 1), for positive finite `x`.
+fn frexp(x: f64) -> (f64, i32) {
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        let (q, e) = frexp(x * 2f64.powi(64));
+        return (q, e - 64);
+    }
+    let q = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1022u64 << 52));
+    (q, exp - 1022)
+}
+
+/// TFLite's `QuantizeMultiplier`: `m ≈ qm / 2^31 · 2^shift` with `qm` in [2^30, 2^31).
+pub(crate) fn quantize_multiplier(m: f64) -> (i32, i32) {
+    if !(m > 0.0 && m.is_finite()) {
+        return (0, 0);
+    }
+    let (q, mut shift) = frexp(m);
+    let mut q_fixed = (q * 2f64.powi(31)).round() as i64;
+    if q_fixed == 1i64 << 31 {
+        q_fixed /= 2;
+        shift += 1;
+    }
+    if shift < -31 {
+        shift = 0;
+        q_fixed = 0;
+    }
+    if shift > 30 {
+        shift = 30;
+        q_fixed = (1i64 << 31) - 1;
+    }
+    (q_fixed as i32, shift)
+}
+
+/// gemmlowp's `SaturatingRoundingDoublingHighMul`.
+fn srdhm(a: i32, b: i32) -> i32 {
+    if a == i32::MIN && b == i32::MIN {
+        return i32::MAX;
+    }
+    let ab = i64::from(a) * i64::from(b);
+    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+    ((ab + nudge) / (1i64 << 31)) as i32
+}
+
+/// gemmlowp's `RoundingDivideByPOT` (round half away from zero).
+fn rdbpot(x: i32, exponent: i32) -> i32 {
+    if exponent <= 0 {
+        return x;
+    }
+    let exponent = exponent.min(31);
+    let mask = ((1i64 << exponent) - 1) as i32;
+    let remainder = x & mask;
+    let threshold = (mask >> 1) + i32::from(x < 0);
+    (x >> exponent) + i32::from(remainder > threshold)
+}
+
+/// TFLite's `MultiplyByQuantizedMultiplier`.
+pub(crate) fn mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
+    let left = shift.clamp(0, 30);
+    let right = (-shift).max(0);
+    rdbpot(srdhm(x.wrapping_mul(1 << left), qm), right)
+}
+
+/// A per-tensor quantization of an 8-bit tensor, as TFLite's kernels see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Q8 {
+    pub scale: f32,
+    pub zero_point: i32,
+    pub kind: TensorKind,
+}
+
+impl Q8 {
+    fn of(q: Option<&Quant>, kind: TensorKind) -> Option<Q8> {
+        let (scale, zero_point) = q?.per_tensor()?;
+        if !matches!(kind, TensorKind::UInt8 | TensorKind::Int8) {
+            return None;
+        }
+        Some(Q8 { scale, zero_point: i32::try_from(zero_point).ok()?, kind })
+    }
+
+    fn range(&self) -> (i32, i32) {
+        if self.kind == TensorKind::UInt8 { (0, 255) } else { (-128, 127) }
+    }
+
+    /// The stored value of real value `x` (exact for values on the grid).
+    fn raw(&self, x: f32) -> i32 {
+        let (lo, hi) = self.range();
+        let q = (x / self.scale).round();
+        let q = if q.is_nan() { 0.0 } else { q.clamp(-1e9, 1e9) } as i32;
+        q.saturating_add(self.zero_point).clamp(lo, hi)
+    }
+
+    fn real(&self, q: i32) -> f32 {
+        (q - self.zero_point) as f32 * self.scale
+    }
+
+    /// TFLite's `CalculateActivationRangeQuantized` for fused activation `code`; `None` for
+    /// activations the integer kernels do not clamp with.
+    fn activation_range(&self, code: i8) -> Option<(i32, i32)> {
+        let (qmin, qmax) = self.range();
+        let quantize = |f: f32| self.zero_point.saturating_add((f / self.scale).round() as i32);
+        match code {
+            0 => Some((qmin, qmax)),
+            1 => Some((qmin.max(quantize(0.0)), qmax)),
+            2 => Some((qmin.max(quantize(-1.0)), qmax.min(quantize(1.0)))),
+            3 => Some((qmin.max(quantize(0.0)), qmax.min(quantize(6.0)))),
+            _ => None,
+        }
+    }
+}
+
+/// The 8-bit quantization of input `k`, when it has one.
+fn input_q8(ctx: &OpCtx<'_, '_>, k: usize) -> TractResult<Option<Q8>> {
+    let meta = ctx.input_meta(k)?;
+    Ok(Q8::of(meta.quant.as_ref(), meta.kind))
+}
+
+fn output_q8(ctx: &OpCtx<'_, '_>) -> TractResult<Option<Q8>> {
+    let meta = ctx.output_meta(0)?;
+    Ok(Q8::of(meta.quant.as_ref(), meta.kind))
+}
+
+// ----- ToRaw -----
+
+/// Real values to the stored values of an 8-bit quantization.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ToRaw {
+    pub q: Q8,
+}
+
+impl Eq for ToRaw {}
+
+impl ToRaw {
+    fn dt(&self) -> DatumType {
+        if self.q.kind == TensorKind::UInt8 { DatumType::U8 } else { DatumType::I8 }
+    }
+}
+
+impl Op for ToRaw {
+    fn name(&self) -> StaticName {
+        "ToRaw".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for ToRaw {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let Some(input) = inputs.first() else { bail!("ToRaw expects one input") };
+        let plain = input.try_as_plain_ram()?;
+        let xs = plain.as_slice::<f32>()?;
+        let t = if self.q.kind == TensorKind::UInt8 {
+            let v: Vec<u8> = xs.iter().map(|&x| self.q.raw(x) as u8).collect();
+            Tensor::from_shape(input.shape(), &v)?
+        } else {
+            let v: Vec<i8> = xs.iter().map(|&x| self.q.raw(x) as i8).collect();
+            Tensor::from_shape(input.shape(), &v)?
+        };
+        Ok(tvec!(t.into_tvalue()))
+    }
+}
+
+impl TypedOp for ToRaw {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let Some(input) = inputs.first() else { bail!("ToRaw expects one input") };
+        ensure!(input.datum_type == DatumType::F32, "ToRaw works on f32");
+        Ok(tvec!(self.dt().fact(input.shape.clone())))
+    }
+
+    as_op!();
+}
+
+// ----- Requant -----
+
+/// TFLite's output stage of its integer convolutions: i32 accumulators (bias included) times a
+/// per-channel fixed-point multiplier, plus the zero point, clamped to the activation range; the
+/// result as real values.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Requant {
+    /// `(multiplier, shift)` per channel of the last axis, or one for all.
+    pub multipliers: Vec<(i32, i32)>,
+    pub out: Q8,
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Eq for Requant {}
+
+impl Op for Requant {
+    fn name(&self) -> StaticName {
+        "Requant".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for Requant {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let Some(input) = inputs.first() else { bail!("Requant expects one input") };
+        let plain = input.try_as_plain_ram()?;
+        let acc = plain.as_slice::<i32>()?;
+        let channels = self.multipliers.len().max(1);
+        let out: Vec<f32> = acc
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                let (qm, shift) = self.multipliers.get(i % channels).copied().unwrap_or((0, 0));
+                let q = mul_by_qm(a, qm, shift).saturating_add(self.out.zero_point).clamp(self.min, self.max);
+                self.out.real(q)
+            })
+            .collect();
+        Ok(tvec!(Tensor::from_shape(input.shape(), &out)?.into_tvalue()))
+    }
+}
+
+impl TypedOp for Requant {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let Some(input) = inputs.first() else { bail!("Requant expects one input") };
+        ensure!(input.datum_type == DatumType::I32, "Requant works on i32 accumulators");
+        if self.multipliers.len() > 1 {
+            ensure!(
+                input.shape.last() == Some(&self.multipliers.len().to_dim()),
+                "Requant has {} channels for shape {:?}",
+                self.multipliers.len(),
+                input.shape
+            );
+        }
+        Ok(tvec!(DatumType::F32.fact(input.shape.clone())))
+    }
+
+    as_op!();
+}
+
+// ----- convolutions and fully connected -----
+
+/// Everything an exact integer convolution or fully connected layer needs.
+pub(crate) struct IntLayer {
+    input: Q8,
+    weights: Tensor,
+    weights_zero_point: i32,
+    bias: Tensor,
+    requant: Requant,
+}
+
+/// The integer parameters of a convolution-like operator (input 0, weights input 1 quantized
+/// along `weight_axis` with `channels` output channels, optional bias input 2) with fused
+/// activation `act`, when it is a plain 8-bit one TFLite runs with integer kernels.
+pub(crate) fn int_layer(
+    ctx: &mut OpCtx<'_, '_>,
+    weight_axis: usize,
+    channels: usize,
+    act: i8,
+) -> TractResult<Option<IntLayer>> {
+    let (Some(input), Some(out)) = (input_q8(ctx, 0)?, output_q8(ctx)?) else { return Ok(None) };
+    let Some(wt) = ctx.input_tensor(1) else { return Ok(None) };
+    let wmeta = ctx.imp.meta(wt)?.clone();
+    let Some(wq) = &wmeta.quant else { return Ok(None) };
+    if !matches!(wmeta.kind, TensorKind::UInt8 | TensorKind::Int8) {
+        return Ok(None);
+    }
+    let per_channel = wq.scale.len() > 1;
+    if per_channel && (wq.scale.len() != channels || wq.axis != weight_axis) {
+        return Ok(None);
+    }
+    let Some(&wzp) = wq.zero_point.first() else { return Ok(None) };
+    if wq.zero_point.iter().any(|&z| z != wzp) {
+        return Ok(None);
+    }
+    let Some(weights) = ctx.imp.raw_constant(wt)? else { return Ok(None) };
+    let bias = match ctx.input_tensor(2) {
+        None => Tensor::zero::<i32>(&[channels])?,
+        Some(bt) => {
+            let bmeta = ctx.imp.meta(bt)?;
+            if bmeta.kind != TensorKind::Int32 {
+                return Ok(None);
+            }
+            let Some(bias) = ctx.imp.raw_constant(bt)? else { return Ok(None) };
+            if bias.len() != channels {
+                return Ok(None);
+            }
+            bias.into_shape(&[channels])?
+        }
+    };
+    let Some((min, max)) = out.activation_range(act) else { return Ok(None) };
+    let multipliers = (0..if per_channel { channels } else { 1 })
+        .map(|c| {
+            let ws = wq.scale.get(c).copied().unwrap_or(1.0);
+            // TFLite's uint8 kernels take the legacy multiplier, computed from a float product.
+            let real = if input.kind == TensorKind::UInt8 && !per_channel {
+                f64::from(input.scale * ws) / f64::from(out.scale)
+            } else {
+                f64::from(input.scale) * f64::from(ws) / f64::from(out.scale)
+            };
+            quantize_multiplier(real)
+        })
+        .collect();
+    Ok(Some(IntLayer {
+        input,
+        weights,
+        weights_zero_point: i32::try_from(wzp).unwrap_or(0),
+        bias,
+        requant: Requant { multipliers, out, min, max },
+    }))
+}
+
+/// The eight extra inputs of tract's quantized convolution and einsum, with unit scales so that
+/// they output the raw i32 accumulators.
+fn q_inputs(ctx: &mut OpCtx<'_, '_>, layer: &IntLayer) -> TractResult<[OutletId; 6]> {
+    let x0 = ctx.add_const(tensor0(layer.input.zero_point))?;
+    let one = ctx.add_const(tensor0(1f32))?;
+    let k0 = ctx.add_const(tensor0(layer.weights_zero_point))?;
+    let y0 = ctx.add_const(tensor0(0i32))?;
+    Ok([x0, one, k0, one, y0, one])
+}
+
+/// Wires an exact integer convolution of `x` (real values) with `pool_spec`; `weights` maps the
+/// raw weight constant to the kernel layout `kernel_fmt` expects.
+pub(crate) fn conv(
+    ctx: &mut OpCtx<'_, '_>,
+    layer: IntLayer,
+    x: OutletId,
+    pool_spec: PoolSpec,
+    kernel_fmt: KernelFormat,
+    group: usize,
+    weights: impl FnOnce(&mut OpCtx<'_, '_>, OutletId) -> TractResult<OutletId>,
+) -> TractResult<OutletId> {
+    let raw = ctx.wire1(ToRaw { q: layer.input }, &[x])?;
+    let w = ctx.add_const(layer.weights.clone())?;
+    let w = weights(ctx, w)?;
+    let b = ctx.add_const(layer.bias.clone())?;
+    let [x0, xs, k0, ks, y0, ys] = q_inputs(ctx, &layer)?;
+    let op = Conv { pool_spec, kernel_fmt, group, q_params: Some(DatumType::I32) };
+    let acc = ctx.wire1(op, &[raw, w, b, x0, xs, k0, ks, y0, ys])?;
+    let y = ctx.wire1(layer.requant, &[acc])?;
+    ctx.quantized_exactly();
+    Ok(y)
+}
+
+/// Wires an exact integer fully connected layer on `x` (real values, `[rows, k]`).
+pub(crate) fn fully_connected(ctx: &mut OpCtx<'_, '_>, layer: IntLayer, x: OutletId) -> TractResult<OutletId> {
+    let raw = ctx.wire1(ToRaw { q: layer.input }, &[x])?;
+    let w = ctx.add_const(layer.weights.clone())?;
+    let b = ctx.add_const(layer.bias.clone())?;
+    let [x0, xs, k0, ks, y0, ys] = q_inputs(ctx, &layer)?;
+    let op = EinSum::newq("bk,ok,o,,,,,,->bo".parse()?, DatumType::I32, DatumType::I32);
+    let acc = ctx.wire1(op, &[raw, w, b, x0, xs, k0, ks, y0, ys])?;
+    let y = ctx.wire1(layer.requant, &[acc])?;
+    ctx.quantized_exactly();
+    Ok(y)
+}
+
+// ----- ADD, SUB, MUL -----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum BinaryKind {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// TFLite's 8-bit `ADD`, `SUB` and `MUL` on real values of equal shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QBinary {
+    pub kind: BinaryKind,
+    pub a: Q8,
+    pub b: Q8,
+    pub out: Q8,
+    /// ADD/SUB: input multipliers and the output multiplier; MUL: the output multiplier only.
+    pub a_mult: (i32, i32),
+    pub b_mult: (i32, i32),
+    pub out_mult: (i32, i32),
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Eq for QBinary {}
+
+/// The left shift of TFLite's 8-bit `ADD` and `SUB`.
+const LEFT_SHIFT: i32 = 20;
+
+impl QBinary {
+    fn new(kind: BinaryKind, a: Q8, b: Q8, out: Q8, act: i8) -> Option<QBinary> {
+        let (min, max) = out.activation_range(act)?;
+        let (a_mult, b_mult, out_mult) = match kind {
+            BinaryKind::Add | BinaryKind::Sub => {
+                let twice_max = f64::from(2.0 * a.scale.max(b.scale));
+                let out_scale = f64::from((1i32 << LEFT_SHIFT) as f32 * out.scale);
+                (
+                    quantize_multiplier(f64::from(a.scale) / twice_max),
+                    quantize_multiplier(f64::from(b.scale) / twice_max),
+                    quantize_multiplier(twice_max / out_scale),
+                )
+            }
+            BinaryKind::Mul => ((0, 0), (0, 0), quantize_multiplier(f64::from(a.scale * b.scale / out.scale))),
+        };
+        Some(QBinary { kind, a, b, out, a_mult, b_mult, out_mult, min, max })
+    }
+
+    fn apply(&self, x: f32, y: f32) -> f32 {
+        let va = self.a.raw(x) - self.a.zero_point;
+        let vb = self.b.raw(y) - self.b.zero_point;
+        let raw = match self.kind {
+            BinaryKind::Add | BinaryKind::Sub => {
+                let sa = mul_by_qm(va.wrapping_mul(1 << LEFT_SHIFT), self.a_mult.0, self.a_mult.1);
+                let sb = mul_by_qm(vb.wrapping_mul(1 << LEFT_SHIFT), self.b_mult.0, self.b_mult.1);
+                let sum = if self.kind == BinaryKind::Add { sa.wrapping_add(sb) } else { sa.wrapping_sub(sb) };
+                mul_by_qm(sum, self.out_mult.0, self.out_mult.1)
+            }
+            BinaryKind::Mul => mul_by_qm(va.wrapping_mul(vb), self.out_mult.0, self.out_mult.1),
+        };
+        self.out.real(raw.saturating_add(self.out.zero_point).clamp(self.min, self.max))
+    }
+}
+
+impl Op for QBinary {
+    fn name(&self) -> StaticName {
+        format!("Q{:?}", self.kind).into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for QBinary {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else { bail!("QBinary expects two inputs") };
+        ensure!(a.shape() == b.shape(), "QBinary inputs differ in shape");
+        let (pa, pb) = (a.try_as_plain_ram()?, b.try_as_plain_ram()?);
+        let out: Vec<f32> =
+            pa.as_slice::<f32>()?.iter().zip(pb.as_slice::<f32>()?).map(|(&x, &y)| self.apply(x, y)).collect();
+        Ok(tvec!(Tensor::from_shape(a.shape(), &out)?.into_tvalue()))
+    }
+}
+
+impl TypedOp for QBinary {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else { bail!("QBinary expects two inputs") };
+        ensure!(a.shape == b.shape, "QBinary inputs differ in shape");
+        Ok(tvec!(DatumType::F32.fact(a.shape.clone())))
+    }
+
+    as_op!();
+}
+
+/// Wires TFLite's exact 8-bit `ADD`/`SUB`/`MUL` of inputs 0 and 1 (real values already broadcast
+/// to the same rank), when all three tensors are 8-bit quantized; `None` otherwise.
+pub(crate) fn binary(
+    ctx: &mut OpCtx<'_, '_>,
+    kind: BinaryKind,
+    a: OutletId,
+    b: OutletId,
+    act: i8,
+) -> TractResult<Option<OutletId>> {
+    let (Some(qa), Some(qb), Some(qo)) = (input_q8(ctx, 0)?, input_q8(ctx, 1)?, output_q8(ctx)?) else {
+        return Ok(None);
+    };
+    if qa.kind != qo.kind || qb.kind != qo.kind {
+        return Ok(None);
+    }
+    let Some(op) = QBinary::new(kind, qa, qb, qo, act) else { return Ok(None) };
+    let (sa, sb) = (ctx.shape(a)?, ctx.shape(b)?);
+    let shape = super::math::broadcast_shape(&[sa.clone(), sb.clone()])?;
+    let fact = ShapeFact::from_dims(shape.iter().map(|d| d.to_dim()));
+    let a = if sa == shape { a } else { ctx.wire1(MultiBroadcastTo { shape: fact.clone() }, &[a])? };
+    let b = if sb == shape { b } else { ctx.wire1(MultiBroadcastTo { shape: fact }, &[b])? };
+    let y = ctx.wire1(op, &[a, b])?;
+    ctx.quantized_exactly();
+    Ok(Some(y))
+}
+
+// ----- AVERAGE_POOL_2D -----
+
+/// TFLite's 8-bit average pool: the rounded average of the stored values inside the input.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QAvgPool {
+    pub q: Q8,
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub pad: [usize; 2],
+    pub out_hw: [usize; 2],
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Eq for QAvgPool {}
+
+impl Op for QAvgPool {
+    fn name(&self) -> StaticName {
+        "QAvgPool".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for QAvgPool {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let Some(input) = inputs.first() else { bail!("QAvgPool expects one input") };
+        let &[n, h, w, c] = input.shape() else { bail!("QAvgPool expects NHWC data") };
+        let plain = input.try_as_plain_ram()?;
+        let xs = plain.as_slice::<f32>()?;
+        let [oh, ow] = self.out_hw;
+        let mut out = vec![0f32; n * oh * ow * c];
+        let signed = self.q.kind == TensorKind::Int8;
+        for b in 0..n {
+            for oy in 0..oh {
+                let y0 = (oy * self.stride[0]) as i64 - self.pad[0] as i64;
+                let ys = (-y0).max(0) as usize;
+                let ye = (self.kernel[0] as i64).min(h as i64 - y0).max(0) as usize;
+                for ox in 0..ow {
+                    let x0 = (ox * self.stride[1]) as i64 - self.pad[1] as i64;
+                    let xs_ = (-x0).max(0) as usize;
+                    let xe = (self.kernel[1] as i64).min(w as i64 - x0).max(0) as usize;
+                    let count = (ye.saturating_sub(ys) * xe.saturating_sub(xs_)) as i32;
+                    for ch in 0..c {
+                        let mut acc = 0i32;
+                        for fy in ys..ye {
+                            for fx in xs_..xe {
+                                let y = (y0 + fy as i64) as usize;
+                                let x = (x0 + fx as i64) as usize;
+                                let v = xs.get(((b * h + y) * w + x) * c + ch).copied().unwrap_or(0.0);
+                                acc = acc.wrapping_add(self.q.raw(v));
+                            }
+                        }
+                        let avg = if count == 0 {
+                            0
+                        } else if signed && acc < 0 {
+                            (acc - count / 2) / count
+                        } else {
+                            (acc + count / 2) / count
+                        };
+                        let q = avg.clamp(self.min, self.max);
+                        if let Some(o) = out.get_mut(((b * oh + oy) * ow + ox) * c + ch) {
+                            *o = self.q.real(q);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(tvec!(Tensor::from_shape(&[n, oh, ow, c], &out)?.into_tvalue()))
+    }
+}
+
+impl TypedOp for QAvgPool {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let Some(input) = inputs.first() else { bail!("QAvgPool expects one input") };
+        ensure!(input.rank() == 4 && input.datum_type == DatumType::F32, "QAvgPool expects NHWC f32 data");
+        let mut shape = input.shape.to_tvec();
+        shape[1] = self.out_hw[0].to_dim();
+        shape[2] = self.out_hw[1].to_dim();
+        Ok(tvec!(DatumType::F32.fact(shape)))
+    }
+
+    as_op!();
+}
+
+/// TFLite's output size and leading padding of a window along one axis.
+fn out_and_pad(padding: Padding, input: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    let out = match padding {
+        Padding::Same => input.div_ceil(stride),
+        Padding::Valid => (input + 1).saturating_sub(kernel).div_ceil(stride),
+    };
+    let pad = match padding {
+        Padding::Same => ((out.saturating_sub(1) * stride + kernel).saturating_sub(input)) / 2,
+        Padding::Valid => 0,
+    };
+    (out, pad)
+}
+
+/// Wires TFLite's exact 8-bit average pool when input and output share their quantization.
+pub(crate) fn avg_pool(
+    ctx: &mut OpCtx<'_, '_>,
+    x: OutletId,
+    window: &Window,
+    act: i8,
+) -> TractResult<Option<OutletId>> {
+    let (Some(qi), Some(qo)) = (input_q8(ctx, 0)?, output_q8(ctx)?) else { return Ok(None) };
+    if qi != qo {
+        return Ok(None);
+    }
+    let Some((min, max)) = qo.activation_range(act) else { return Ok(None) };
+    let [_, h, w, _] = super::conv::nhwc(ctx, x)?;
+    let (oh, ph) = out_and_pad(window.padding, h, window.kernel[0], window.stride[0]);
+    let (ow, pw) = out_and_pad(window.padding, w, window.kernel[1], window.stride[1]);
+    let op =
+        QAvgPool { q: qi, kernel: window.kernel, stride: window.stride, pad: [ph, pw], out_hw: [oh, ow], min, max };
+    let y = ctx.wire1(op, &[x])?;
+    ctx.quantized_exactly();
+    Ok(Some(y))
+}
+
+// ----- MEAN -----
+
+/// TFLite's int8 `MEAN` over height and width with `keep_dims` (`reference_integer_ops::Mean`):
+/// the sum of `q - zero_point` rescaled in fixed point by `input_scale / output_scale / count`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QMean {
+    pub input: Q8,
+    pub out: Q8,
+    pub multiplier: (i32, i32),
+}
+
+impl Eq for QMean {}
+
+impl Op for QMean {
+    fn name(&self) -> StaticName {
+        "QMean".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for QMean {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let Some(input) = inputs.first() else { bail!("QMean expects one input") };
+        let &[n, h, w, c] = input.shape() else { bail!("QMean expects NHWC data") };
+        let plain = input.try_as_plain_ram()?;
+        let xs = plain.as_slice::<f32>()?;
+        let (lo, hi) = self.out.range();
+        let mut out = vec![0f32; n * c];
+        for b in 0..n {
+            for ch in 0..c {
+                let mut acc = 0i32;
+                for p in 0..h * w {
+                    let v = xs.get((b * h * w + p) * c + ch).copied().unwrap_or(0.0);
+                    acc = acc.wrapping_add(self.input.raw(v) - self.input.zero_point);
+                }
+                let avg = mul_by_qm(acc, self.multiplier.0, self.multiplier.1);
+                let q = avg.saturating_add(self.out.zero_point).clamp(lo, hi);
+                if let Some(o) = out.get_mut(b * c + ch) {
+                    *o = self.out.real(q);
+                }
+            }
+        }
+        Ok(tvec!(Tensor::from_shape(&[n, 1, 1, c], &out)?.into_tvalue()))
+    }
+}
+
+impl TypedOp for QMean {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let Some(input) = inputs.first() else { bail!("QMean expects one input") };
+        ensure!(input.rank() == 4 && input.datum_type == DatumType::F32, "QMean expects NHWC f32 data");
+        let mut shape = input.shape.to_tvec();
+        shape[1] = 1.to_dim();
+        shape[2] = 1.to_dim();
+        Ok(tvec!(DatumType::F32.fact(shape)))
+    }
+
+    as_op!();
+}
+
+/// Wires TFLite's exact int8 `MEAN` over axes 1 and 2 of a rank-4 input with `keep_dims`;
+/// `None` for other cases.
+pub(crate) fn mean(
+    ctx: &mut OpCtx<'_, '_>,
+    x: OutletId,
+    axes: &[usize],
+    keep_dims: bool,
+) -> TractResult<Option<OutletId>> {
+    let (Some(qi), Some(qo)) = (input_q8(ctx, 0)?, output_q8(ctx)?) else { return Ok(None) };
+    if qi.kind != TensorKind::Int8 || qo.kind != TensorKind::Int8 || !keep_dims || axes != [1, 2] {
+        return Ok(None);
+    }
+    let shape = ctx.shape(x)?;
+    let &[_, h, w, _] = shape.as_slice() else { return Ok(None) };
+    let count = (h * w).max(1) as f64;
+    let multiplier = quantize_multiplier(f64::from(qi.scale) / f64::from(qo.scale) / count);
+    let y = ctx.wire1(QMean { input: qi, out: qo, multiplier }, &[x])?;
+    ctx.quantized_exactly();
+    Ok(Some(y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_helpers_match_tflite() {
+        assert_eq!(quantize_multiplier(0.5), (1 << 30, 0));
+        assert_eq!(quantize_multiplier(0.25), (1 << 30, -1));
+        let (qm, shift) = quantize_multiplier(0.011_28);
+        assert!((f64::from(qm) / 2f64.powi(31) * 2f64.powi(shift) / 0.011_28 - 1.0).abs() < 1e-9);
+        // 1000 · 0.5 = 500; the doubling high multiply rounds 1.5 up but -1.5 towards zero
+        // (gemmlowp's nudge), the shift rounds halves away from zero.
+        assert_eq!(mul_by_qm(1000, 1 << 30, 0), 500);
+        assert_eq!(mul_by_qm(3, 1 << 30, 0), 2);
+        assert_eq!(mul_by_qm(-3, 1 << 30, 0), -1);
+        // 3 · 0.25 = 0.75 -> 1; 2 · 0.25 = 0.5 -> 1; -2 · 0.25 -> -1.
+        assert_eq!(mul_by_qm(3, 1 << 30, -1), 1);
+        assert_eq!(mul_by_qm(2, 1 << 30, -1), 1);
+        assert_eq!(mul_by_qm(-2, 1 << 30, -1), -1);
+        assert_eq!(rdbpot(5, 1), 3);
+        assert_eq!(rdbpot(-5, 1), -3);
+        assert_eq!(srdhm(i32::MIN, i32::MIN), i32::MAX);
+    }
+}
