@@ -1,4 +1,4 @@
-//! The model engine the CLI runs Runes with.
-pub fn backend() -> runtime::model::NoModels {
-    runtime::model::NoModels
+//! The model engine the CLI runs Runes with: the runtime's TFLite importer onto tract.
+pub fn backend() -> runtime::tract::TractBackend {
+    runtime::tract::TractBackend
 }

@@ -78,15 +78,22 @@ pub struct Io<'a> {
 pub struct Failure {
     pub message: String,
     pub causes: Vec<String>,
+    /// What the user can do about it, printed last.
+    pub hint: Option<String>,
 }
 
 impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), causes: Vec::new() }
+        Failure { message: message.into(), causes: Vec::new(), hint: None }
     }
 
     pub fn caused_by(mut self, cause: impl ToString) -> Self {
         self.causes.push(cause.to_string());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
         self
     }
 }
@@ -131,6 +138,9 @@ where
                 for (i, cause) in failure.causes.iter().enumerate() {
                     let _ = writeln!(io.stderr, "    {i}: {cause}");
                 }
+            }
+            if let Some(hint) = &failure.hint {
+                let _ = writeln!(io.stderr, "\nhint: {hint}");
             }
             1
         }

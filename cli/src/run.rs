@@ -2,8 +2,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use runtime::capability::CapabilityError;
 use runtime::host::{Host, HostError, Input, SeededRandom};
-use runtime::pipeline::Pipeline;
+use runtime::pipeline::{Pipeline, RuntimeError};
 use runtime::{Artifact, CapabilityKind};
 
 use crate::{Failure, Io, io_failure};
@@ -115,7 +116,15 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<(), Failure> {
     }
     let mut host = CliHost { inputs, random: SeededRandom::new(seed), start: Instant::now() };
     for _ in 0..args.repeats.max(1) {
-        let result = pipeline.run(&mut host).map_err(|e| chain(Failure::new(e.to_string()), &e))?;
+        let result = pipeline.run(&mut host).map_err(|e| {
+            let failure = chain(Failure::new(e.to_string()), &e);
+            match &e {
+                RuntimeError::Capability {
+                    kind, error: CapabilityError::Host(HostError::NoSources { .. }), ..
+                } => failure.hint(missing_input_hint(kind)),
+                _ => failure,
+            }
+        })?;
         for warning in &result.warnings {
             let _ = writeln!(io.stderr, "warning: {warning}");
         }
@@ -137,6 +146,20 @@ fn set_resource(artifact: &mut Artifact, name: &str, data: Vec<u8>) -> Result<()
     }
     artifact.resources.insert(name.to_string(), data);
     Ok(())
+}
+
+/// How to give a capability its input.
+fn missing_input_hint(kind: &str) -> String {
+    let flag = match kind {
+        "IMAGE" | "FLOAT_IMAGE" => "--image <FILE>",
+        "SOUND" => "--sound <FILE.wav>",
+        "ACCEL" => "--accelerometer <FILE.csv>",
+        "RAW" => "--raw <FILE>",
+        _ => return format!("the \"{kind}\" capability needs an input"),
+    };
+    format!(
+        "No sources were provided for this capability type: pass one with `{flag}` (repeat it for `source: 1`, 2, …)"
+    )
 }
 
 /// Adds the error's source chain as `Caused by:` lines.

@@ -10,33 +10,13 @@ use runtime::host::{FixedHost, Input};
 use runtime::pipeline::Pipeline;
 use runtime::{Artifact, BuildInfo, CapabilityKind, TensorData};
 
-/// Whether the CLI's model engine can run TFLite models.
-fn engine_runs_models() -> bool {
-    let dir = temp_dir("engine-probe");
-    std::fs::write(dir.join("m.tflite"), runtime::samples::sine_model()).unwrap();
-    let runefile = "version: 1\nimage: x\npipeline:\n  x:\n    capability: RAW\n    outputs: [{type: f32, dimensions: [1, 1]}]\n  m:\n    model: ./m.tflite\n    inputs: [x]\n    outputs: [{type: f32, dimensions: [1, 1]}]\n  out:\n    out: serial\n    inputs: [m]\n";
-    std::fs::write(dir.join("Runefile.yml"), runefile).unwrap();
-    std::fs::write(dir.join("x.bin"), 1.0f32.to_le_bytes()).unwrap();
-    let rune_path = dir.join("p.rune");
-    assert_eq!(
-        rune(&["build".as_ref(), dir.join("Runefile.yml").as_os_str(), "-o".as_ref(), rune_path.as_os_str()]).code,
-        0
-    );
-    rune(&["run".as_ref(), rune_path.as_os_str(), "--raw".as_ref(), dir.join("x.bin").as_os_str()]).code == 0
-}
-
-fn run_case(case: &Path, family: &str, with_models: bool) -> Result<bool, String> {
+fn run_case(case: &Path, family: &str) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
     let out_dir = temp_dir(&format!("run-{name}"));
     let rune_file = out_dir.join(format!("{name}.rune"));
     let build = rune(&["build".as_ref(), case.join("Runefile.yml").as_os_str(), "-o".as_ref(), rune_file.as_os_str()]);
     if build.code != 0 {
         return Err(format!("{name}: the build failed:\n{}", build.stderr));
-    }
-    let artifact = Artifact::from_bytes(&std::fs::read(&rune_file).unwrap()).unwrap();
-    let has_models = artifact.manifest.stages.iter().any(|s| matches!(s.kind, runtime::StageKind::Model { .. }));
-    if has_models && !with_models {
-        return Ok(false);
     }
     let mut args: Vec<std::ffi::OsString> = vec!["run".into(), rune_file.into()];
     let mut files: Vec<PathBuf> = std::fs::read_dir(case).unwrap().map(|e| e.unwrap().path()).collect();
@@ -72,7 +52,7 @@ fn run_case(case: &Path, family: &str, with_models: bool) -> Result<bool, String
             return Err(format!("{family}/{name}: {} not found:\n{expected}\n--- output:\n{stream}", file.display()));
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 #[test]
@@ -81,23 +61,18 @@ fn original_run_cases() {
         skip_notice("conformance run cases");
         return;
     };
-    let with_models = engine_runs_models();
-    let (mut passed, mut skipped, mut failures) = (0, 0, Vec::new());
+    let (mut passed, mut failures) = (0, Vec::new());
     for family in ["run-pass", "run-fail"] {
         for case in conformance_cases(&shared, family) {
-            match run_case(&case, family, with_models) {
-                Ok(true) => passed += 1,
-                Ok(false) => skipped += 1,
+            match run_case(&case, family) {
+                Ok(()) => passed += 1,
                 Err(e) => failures.push(e),
             }
         }
     }
-    if skipped > 0 {
-        println!("SKIPPED: {skipped} run cases need a TFLite engine, which this build of the CLI does not have yet");
-    }
-    println!("conformance run cases: {passed} passed, {} failed, {skipped} skipped", failures.len());
+    println!("conformance run cases: {passed} passed, {} failed", failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(passed >= 3, "only {passed} run cases ran");
+    assert!(passed >= 8, "only {passed} run cases ran");
 }
 
 fn artifact_of(fixture: &str) -> Artifact {
