@@ -20,8 +20,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("Unable to read \"{}\"", args.file.display())).caused_by(e))?;
     let info = runtime::tflite::read_info(&bytes)
         .map_err(|e| Failure::new(format!("Unable to load \"{}\"", args.file.display())).caused_by(e))?;
+    let engine = runtime::tract::unsupported(&bytes);
     let text = match args.format {
-        Format::Text => describe(&info),
+        Format::Text => describe(&info) + &engine_line(&engine),
         Format::Json => {
             let tensors = |ts: &[TensorInfo]| -> Vec<serde_json::Value> {
                 ts.iter()
@@ -36,11 +37,20 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<(), Failure> {
                     .collect()
             };
             let ops: Vec<String> = info.operators.iter().map(|o| o.code.to_string()).collect();
-            let value = serde_json::json!({"inputs": tensors(&info.inputs), "outputs": tensors(&info.outputs), "ops": info.operators.len(), "operators": ops});
+            let value = serde_json::json!({"inputs": tensors(&info.inputs), "outputs": tensors(&info.outputs), "ops": info.operators.len(), "operators": ops, "runnable": matches!(engine, Ok(None)), "unsupported": match &engine { Ok(None) => None, Ok(Some(what)) => Some(what.clone()), Err(e) => Some(e.to_string()) }});
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_failure("write the output", e))
+}
+
+/// Whether the playground's engine can run the model, and if not, what stops it.
+fn engine_line(engine: &Result<Option<String>, runtime::model::ModelError>) -> String {
+    match engine {
+        Ok(None) => "Engine: supported (every operator runs in the playground's engine)\n".to_string(),
+        Ok(Some(what)) => format!("Engine: unsupported: {what}\n"),
+        Err(e) => format!("Engine: cannot load it: {e}\n"),
+    }
 }
 
 /// The original's text format, with quantization parameters and an operator summary added.

@@ -25,6 +25,7 @@ fn tutorial_commands_work_as_written() {
     assert_eq!(info.code, 0, "{}", info.stderr);
     assert!(info.stdout.starts_with("Ops: 3\nInputs:\n\timage: UInt8[1, 192, 192, 3]"), "{}", info.stdout);
     assert!(info.stdout.contains("Outputs:\n\tscores: UInt8[1, 2024]"), "{}", info.stdout);
+    assert!(info.stdout.ends_with("Engine: supported (every operator runs in the playground's engine)\n"));
 
     // $ rune graph Runefile.yml | dot -Tpng > food.png
     let graph = rune(&["graph".into(), path("Runefile.yml")]);

@@ -134,6 +134,45 @@ fn check_types(declared: &[TensorType], actual: &[(TensorKind, Vec<usize>)]) -> 
     Err(ModelError::Mismatch { declared: describe(declared), actual: actual.join(", ") })
 }
 
+/// Keeps tract-linalg 0.23.9's Intel AMX int8 matrix kernel out of its kernel pool: on AMX
+/// Xeons it intermittently faults (SIGSEGV in `avx512amx_mmm_i32_16x16`) when models run on
+/// several threads. The AVX-512 VNNI kernels take its place. Must run before tract probes the
+/// CPU (its first matrix product), so every import calls it first; a user's own
+/// `TRACT_CPU_ISA` edits are kept.
+fn avoid_faulty_kernels() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let knob = &tract_core::tract_linalg::knobs::TRACT_CPU_ISA;
+            let spec = match knob.get() {
+                Some(user) if !user.trim().is_empty() => format!("{user},-amx-int8"),
+                _ => "-amx-int8".to_string(),
+            };
+            knob.set(Some(spec));
+        });
+    }
+}
+
+/// The Rune types of a model's own tensors (booleans travel as u8).
+fn own_types(tensors: &[(TensorKind, Vec<usize>)]) -> Vec<TensorType> {
+    tensors
+        .iter()
+        .map(|(kind, shape)| TensorType::new(element_type(*kind).unwrap_or(ElementType::U8), shape.clone()))
+        .collect()
+}
+
+/// What in a `.tflite` file this engine cannot run: `Ok(None)` when the whole model imports.
+/// Unknown operators are listed together with where they are; otherwise the first operator
+/// variant the importer refuses is named. A file that is not a valid model is an error.
+pub fn unsupported(bytes: &[u8]) -> Result<Option<String>, ModelError> {
+    match TractModel::load_as_declared(bytes) {
+        Ok(_) => Ok(None),
+        Err(ModelError::UnsupportedOps(what)) => Ok(Some(what)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Lists the operators the registry has no builder for, grouped by name:
 /// `"FlexTranspose (operators 17, 40), GATHER (operator 5)"`.
 fn unsupported_ops(model: &tflite::Model<'_>, graph: &tflite::SubGraph<'_>) -> Result<Option<String>, ModelError> {
@@ -183,6 +222,21 @@ fn import_error(e: TractError, context: String) -> ModelError {
 impl TractModel {
     /// Loads a `.tflite` model whose declared inputs and outputs are `inputs` and `outputs`.
     pub fn load(bytes: &[u8], inputs: &[TensorType], outputs: &[TensorType]) -> Result<TractModel, ModelError> {
+        TractModel::import(bytes, Some(inputs), Some(outputs))
+    }
+
+    /// Loads a model with the types it declares itself (for checking what the engine supports).
+    pub fn load_as_declared(bytes: &[u8]) -> Result<TractModel, ModelError> {
+        TractModel::import(bytes, None, None)
+    }
+
+    /// `None` declared types mean the model's own.
+    fn import(
+        bytes: &[u8],
+        inputs: Option<&[TensorType]>,
+        outputs: Option<&[TensorType]>,
+    ) -> Result<TractModel, ModelError> {
+        avoid_faulty_kernels();
         let model = tflite::Model::parse(bytes).map_err(invalid)?;
         model.validate().map_err(invalid)?;
         let graph = model.main_subgraph().map_err(invalid)?;
@@ -197,6 +251,8 @@ impl TractModel {
             let meta = imp.meta(t).map_err(invalid)?;
             model_inputs.push((meta.kind, meta.shape.clone().unwrap_or_default()));
         }
+        let own_inputs = own_types(&model_inputs);
+        let inputs = inputs.unwrap_or(&own_inputs);
         check_types(inputs, &model_inputs)?;
         let mut in_ports = Vec::new();
         for (&t, declared) in input_tensors.iter().zip(inputs) {
@@ -237,6 +293,8 @@ impl TractModel {
             let meta = imp.meta(t).map_err(invalid)?;
             model_outputs.push((meta.kind, shape));
         }
+        let own_outputs = own_types(&model_outputs);
+        let outputs = outputs.unwrap_or(&own_outputs);
         check_types(outputs, &model_outputs)?;
         let mut out_ports = Vec::new();
         for ((&t, declared), (_, shape)) in output_tensors.iter().zip(outputs).zip(&model_outputs) {

@@ -550,12 +550,16 @@ fn unsupported_operators_are_listed_together() {
     b.custom_operator("FlexTranspose", &[t3], &[t4], &[]);
     b.inputs(&[x]).outputs(&[t4]);
     let f = TensorType::new(ElementType::F32, vec![2, 2]);
-    let err = TractModel::load(&b.finish(), std::slice::from_ref(&f), std::slice::from_ref(&f)).unwrap_err();
+    let bytes = b.finish();
+    let err = TractModel::load(&bytes, std::slice::from_ref(&f), std::slice::from_ref(&f)).unwrap_err();
     assert_eq!(err, ModelError::UnsupportedOps("FlexTranspose (operators 0, 3), LSTM (operator 2)".into()));
     assert_eq!(
         err.to_string(),
         "The model uses operators the playground can't run yet: FlexTranspose (operators 0, 3), LSTM (operator 2)"
     );
+    assert_eq!(super::unsupported(&bytes), Ok(Some("FlexTranspose (operators 0, 3), LSTM (operator 2)".into())));
+    assert_eq!(super::unsupported(&samples::sine_model()), Ok(None));
+    assert!(matches!(super::unsupported(b"not a model"), Err(ModelError::Invalid(_))));
 }
 
 #[test]
