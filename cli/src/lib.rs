@@ -15,6 +15,7 @@ mod graph;
 mod inspect;
 mod model_info;
 mod run;
+pub mod serve;
 
 pub use disk::DiskFiles;
 pub use inspect::describe as describe_artifact;
@@ -62,6 +63,8 @@ pub enum Command {
     ModelInfo(model_info::Args),
     /// Run a compiled Rune on inputs from files and print what its outputs received.
     Run(run::Args),
+    /// Serve the playground (and a .rune) on the local network, with a QR code for phones.
+    Serve(serve::Args),
     /// Print the version.
     Version,
 }
@@ -125,6 +128,7 @@ where
         Command::Graph(args) => graph::run(args, colour, io),
         Command::ModelInfo(args) => model_info::run(args, io),
         Command::Run(args) => run::run(args, io),
+        Command::Serve(args) => serve::run(args, io),
         Command::Version => {
             writeln!(io.stdout, "rune {}", env!("CARGO_PKG_VERSION")).map_err(|e| Failure::new(e.to_string()))
         }
