@@ -13,18 +13,20 @@ export RUSTC_BOOTSTRAP=1
 FUZZ=(cargo fuzz run --sanitizer none)
 CORPUS=$(mktemp -d)
 trap 'rm -rf "$CORPUS"' EXIT
-mkdir -p "$CORPUS/runefile" "$CORPUS/artifact" "$CORPUS/tflite"
+TARGETS=(runefile artifact tflite importer capabilities)
+for target in "${TARGETS[@]}"; do mkdir -p "$CORPUS/$target"; done
 cp "$ROOT"/tests/runefiles/*/*.yml "$CORPUS/runefile/"
 # Regression inputs (crashers fixed earlier) are replayed first by libFuzzer.
-for target in runefile artifact tflite; do
+for target in "${TARGETS[@]}"; do
   [ -d "$ROOT/fuzz/regressions/$target" ] && cp "$ROOT/fuzz/regressions/$target"/* "$CORPUS/$target/" 2>/dev/null || true
 done
 # Seeds: artifacts and models built from the passing fixtures.
 (cd "$ROOT" && cargo run -q --locked -p rune-tests --example fuzz_seeds -- "$CORPUS")
-for target in runefile artifact tflite; do
+cp "$CORPUS/tflite"/* "$CORPUS/importer/"
+for target in "${TARGETS[@]}"; do
   echo "fuzzing $target for ${SECONDS_PER_TARGET}s"
   log="$CORPUS/$target.log"
-  if ! "${FUZZ[@]}" "$target" "$CORPUS/$target" -- -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+  if ! "${FUZZ[@]}" "$target" "$CORPUS/$target" -- -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $target failed; the crashing input is in fuzz/artifacts/$target (add it to fuzz/regressions/$target once fixed)" >&2
     exit 1

@@ -13,7 +13,7 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TERM_COLOR=never
 # The differential tests compare our engine with this reference interpreter (see setup.sh).
 export RUNE_REFERENCE_PYTHON="$ROOT/.venv-reference/bin/python"
-FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 
 STEP_TIMES=()
 step() {
@@ -40,6 +40,7 @@ no_browser_deps() {
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --exclude rune-app --all-targets --locked -- -D warnings
 step "clippy (wasm32: compiler, runtime, app)" cargo clippy -p rune-compiler -p rune-runtime -p rune-app --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "clippy (wasm32: the app's worker, with the tract engine)" cargo clippy -p rune-app --target wasm32-unknown-unknown --features worker --bins --locked -- -D warnings
 step "no browser dependencies in compiler/runtime" no_browser_deps
 step "native tests (all crates; app: its pure logic)" cargo test --workspace --locked -- --show-output
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
