@@ -3,7 +3,12 @@
 //! # Structure
 //! - [`state`]: [`AppState`], one `Copy` struct of signals provided as context: the editor's
 //!   text, its debounced copy, and the compilation memo every panel reads.
-//! - [`components`]: one file per panel: [`Toolbar`], [`Editor`], [`GraphView`], [`Problems`].
+//! - [`components`]: one file per panel: [`Toolbar`], [`Editor`], [`GraphView`], [`Problems`],
+//!   [`Inputs`] (files and capability inputs), [`Results`] (the Run button and every stage's output).
+//! - [`uploads`]: what an added file is for, checked before use.
+//! - [`runner`] (page) ↔ `worker` (the `rune-worker` Web Worker, feature `worker`): runs the
+//!   compiled `.rune` off the page's thread; [`protocol`] is their message format and
+//!   [`engine`] the browser-free part of the worker (pipeline cache, host, result conversion).
 //! - [`hooks`]: browser side effects as `use_*` functions (debounce, `localStorage`).
 //! - [`editor_marks`]: pure conversions from the compiler's byte spans to UTF-16 offsets and
 //!   `line:column`.
@@ -14,11 +19,17 @@
 pub mod components;
 mod download;
 pub mod editor_marks;
+pub mod engine;
 pub mod examples;
 pub mod hooks;
+pub mod protocol;
+pub mod runner;
 pub mod state;
+pub mod uploads;
+#[cfg(feature = "worker")]
+pub mod worker;
 
-pub use components::{Editor, GraphView, Problems, Toolbar};
+pub use components::{Editor, GraphView, Inputs, Problems, Results, Toolbar};
 pub use state::AppState;
 
 use leptos::prelude::*;
@@ -43,7 +54,7 @@ pub fn Playground() -> impl IntoView {
                     </svg>
                     <div>
                         <h1>"Rune Playground"</h1>
-                        <p class="tagline">"Compile Runefiles in your browser, as you type."</p>
+                        <p class="tagline">"Compile and run Runefiles in your browser."</p>
                     </div>
                 </div>
                 <Toolbar />
@@ -52,6 +63,8 @@ pub fn Playground() -> impl IntoView {
                 <Editor />
                 <GraphView />
                 <Problems />
+                <Inputs />
+                <Results />
             </main>
         </div>
     }

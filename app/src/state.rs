@@ -13,6 +13,8 @@ use leptos::prelude::*;
 use crate::editor_marks;
 use crate::examples::{self, Example};
 use crate::hooks::{use_debounced, use_local_storage};
+use crate::protocol::{RunFailure, RunResult};
+use crate::uploads::{self, Role, Upload};
 
 /// The `localStorage` key of the editor's text.
 pub const SOURCE_KEY: &str = "rune-playground.source";
@@ -44,7 +46,7 @@ pub struct AppState {
     pub debounced_source: Signal<String>,
     /// The Rune's name, as typed (the download is `<name>.rune`).
     pub name: RwSignal<String>,
-    /// Files the Runefile may read (models, resources). Empty until uploads exist.
+    /// Files the Runefile may read (models, resources): the [`Role::File`] uploads.
     pub files: RwSignal<MemoryFiles>,
     /// The compilation of `debounced_source`.
     pub compiled: Memo<Arc<Compiled>>,
@@ -52,13 +54,49 @@ pub struct AppState {
     pub example: RwSignal<Option<&'static str>>,
     /// The editor element, so that other panels can move its selection.
     pub editor: NodeRef<Textarea>,
+    /// Every file added in the Inputs panel (or by an example), in the order added. Those
+    /// with [`Role::File`] are also in [`AppState::files`].
+    pub uploads: RwSignal<Vec<Upload>>,
+    /// The state of the latest run.
+    pub run: RwSignal<RunStatus>,
+    /// Seeds RAND capabilities.
+    pub seed: RwSignal<u64>,
 }
+
+/// Where the latest run is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum RunStatus {
+    #[default]
+    Idle,
+    /// The worker reads the `.rune` and loads its models.
+    Loading,
+    Running,
+    Done(Arc<RunResult>),
+    Failed(Arc<RunFailure>),
+}
+
+impl RunStatus {
+    pub fn is_busy(&self) -> bool {
+        matches!(self, RunStatus::Loading | RunStatus::Running)
+    }
+}
+
+/// The seed RAND capabilities start with.
+pub const DEFAULT_SEED: u64 = 1;
 
 impl AppState {
     /// The app's state: the text saved in `localStorage`, else the default example.
     pub fn restore() -> Self {
         let source = use_local_storage(SOURCE_KEY, || examples::default_example().source.to_string());
-        AppState::build(source)
+        let state = AppState::build(source);
+        // A saved example comes back with its generated files.
+        let saved = source.get_untracked();
+        if let Some(example) = examples::EXAMPLES.iter().find(|e| e.source == saved) {
+            for (name, bytes) in example.files() {
+                let _ = state.add_file(name, bytes);
+            }
+        }
+        state
     }
 
     /// State that starts from `text` and is not saved (tests, embedding).
@@ -88,13 +126,69 @@ impl AppState {
             compiled,
             example: RwSignal::new(None),
             editor: NodeRef::new(),
+            uploads: RwSignal::new(Vec::new()),
+            run: RwSignal::new(RunStatus::Idle),
+            seed: RwSignal::new(DEFAULT_SEED),
         }
     }
 
+    /// Adds a file after checking it (see [`uploads::classify`]). A file with the same name
+    /// replaces the earlier one. Returns why the file cannot be used.
+    pub fn add_file(self, name: &str, bytes: Vec<u8>) -> Result<Role, String> {
+        let (role, note) = uploads::classify(name, &bytes)?;
+        let bytes = Arc::new(bytes);
+        if role == Role::File {
+            let copy = bytes.to_vec();
+            self.files.update(|files| files.insert(name, copy));
+        }
+        let replaced = self.uploads.with_untracked(|list| list.iter().any(|u| u.name == name && u.role != role));
+        if replaced {
+            self.remove_named(name);
+        }
+        self.uploads.update(|list| {
+            let id = list.iter().map(|u| u.id + 1).max().unwrap_or(1);
+            let upload = Upload { id, name: name.to_string(), role, bytes, note };
+            match list.iter_mut().find(|u| u.name == name) {
+                Some(existing) => *existing = Upload { id: existing.id, ..upload },
+                None => list.push(upload),
+            }
+        });
+        Ok(role)
+    }
+
+    /// Removes an added file.
+    pub fn remove_upload(self, id: u64) {
+        let removed = self.uploads.with_untracked(|list| list.iter().find(|u| u.id == id).cloned());
+        if let Some(upload) = removed {
+            self.remove_named(&upload.name);
+        }
+    }
+
+    fn remove_named(self, name: &str) {
+        let had_file = self.uploads.with_untracked(|list| list.iter().any(|u| u.name == name && u.role == Role::File));
+        self.uploads.update(|list| list.retain(|u| u.name != name));
+        if had_file {
+            self.files.update(|files| {
+                files.remove(name);
+            });
+        }
+    }
+
+    /// The number of inputs added for a capability kind.
+    pub fn input_count(self, kind: runtime::CapabilityKind) -> usize {
+        self.uploads.with(|list| list.iter().filter(|u| u.role == Role::Input(kind)).count())
+    }
+
     /// Replaces the editor's text and the name with an example's.
+    /// Files that come with the example (generated models) are added too.
     pub fn load_example(self, example: &'static Example) {
         self.example.set(Some(example.id));
         self.name.set(example.rune_name.to_string());
+        for (name, bytes) in example.files() {
+            if let Err(why) = self.add_file(name, bytes) {
+                leptos::logging::error!("example file {name}: {why}");
+            }
+        }
         self.source.set(example.source.to_string());
     }
 

@@ -1,10 +1,14 @@
 //! The panels, one file each. They read and write [`crate::AppState`] from context.
 mod editor;
 mod graph_view;
+mod inputs;
 mod problems;
+pub mod results;
 mod toolbar;
 
 pub use editor::Editor;
 pub use graph_view::GraphView;
+pub use inputs::Inputs;
 pub use problems::Problems;
+pub use results::Results;
 pub use toolbar::Toolbar;

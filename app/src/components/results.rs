@@ -1,0 +1,383 @@
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use runtime::CapabilityKind;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, ImageData};
+
+use crate::protocol::{self, RunFailure, RunResult, StageResult, TensorView, Values};
+use crate::runner;
+use crate::state::{AppState, RunStatus};
+use crate::uploads::Role;
+
+/// Rows of a numeric tensor shown at most; larger tensors show their largest values.
+pub const MAX_ROWS: usize = 32;
+/// How many of the largest values are highlighted.
+pub const TOP: usize = 3;
+/// Bars of the histogram at most.
+pub const MAX_BARS: usize = 96;
+
+/// Why the pipeline cannot run now, if it cannot: errors, missing inputs, a run in progress.
+pub fn blocked_reasons(state: AppState) -> Vec<String> {
+    state.compiled.with(|compiled| {
+        if compiled.compilation.has_errors() {
+            return vec!["Fix the errors in the Runefile to run it.".to_string()];
+        }
+        match compiled.compilation.manifest() {
+            Ok(manifest) => protocol::missing_inputs(&manifest, |kind| state.input_count(kind)),
+            Err(e) => vec![format!("The Runefile cannot be built: {e}")],
+        }
+    })
+}
+
+/// Compiles the current text and starts a run in the worker.
+fn run_now(state: AppState) {
+    let rune = state.compiled.with_untracked(|compiled| {
+        compiled.compilation.to_bytes(runtime::BuildInfo::playground(None)).map_err(|e| e.to_string())
+    });
+    let rune = match rune {
+        Ok(rune) => rune,
+        Err(why) => {
+            state.run.set(RunStatus::Failed(Arc::new(RunFailure::new(None, why))));
+            return;
+        }
+    };
+    let inputs = state.uploads.with_untracked(|list| {
+        list.iter()
+            .filter_map(|u| match u.role {
+                Role::Input(kind) => Some((kind.runefile_name().to_string(), u.name.clone(), u.bytes.clone())),
+                Role::File => None,
+            })
+            .collect()
+    });
+    runner::start_run(state, rune, inputs, state.seed.get_untracked());
+}
+
+/// The Run button, the seed, and every stage's output and time after a run.
+#[component]
+pub fn Results() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let blocked = Memo::new(move |_| blocked_reasons(state));
+    let busy = move || state.run.with(RunStatus::is_busy);
+    let uses_random = Memo::new(move |_| {
+        state.compiled.with(|compiled| {
+            compiled.compilation.manifest().is_ok_and(|m| {
+                m.stages.iter().any(|s| matches!(s.kind, runtime::StageKind::Capability(CapabilityKind::Random)))
+            })
+        })
+    });
+    let status_text = move || match state.run.get() {
+        RunStatus::Idle => String::new(),
+        RunStatus::Loading => "Loading the model…".to_string(),
+        RunStatus::Running => "Running…".to_string(),
+        RunStatus::Done(result) => match result.load_ms {
+            Some(load) => format!("Done in {:.1} ms (loading {:.1} ms)", result.run_ms, load),
+            None => format!("Done in {:.1} ms", result.run_ms),
+        },
+        RunStatus::Failed(_) => "Failed".to_string(),
+    };
+
+    view! {
+        <section class="panel results-panel" aria-labelledby="results-title" data-testid="results">
+            <header class="panel-header">
+                <h2 id="results-title" class="panel-title">"Run"</h2>
+                <span class="panel-hint" role="status" data-testid="run-status">{status_text}</span>
+            </header>
+            <div class="run-bar">
+                <button
+                    type="button"
+                    class="button primary"
+                    data-testid="run"
+                    disabled=move || busy() || !blocked.with(Vec::is_empty)
+                    title=move || blocked.with(|b| b.first().cloned()).unwrap_or_else(|| "Run the pipeline once".into())
+                    on:click=move |_| run_now(state)
+                >
+                    <svg class="icon" viewBox="0 0 16 16" aria-hidden="true">
+                        <path d="M4.5 2.5v11l9-5.5z" fill="currentColor" />
+                    </svg>
+                    <span>{move || if busy() { "Running…" } else { "Run" }}</span>
+                </button>
+                {move || {
+                    uses_random
+                        .get()
+                        .then(|| {
+                            view! {
+                                <label class="field seed-field">
+                                    <span class="field-label">"Seed"</span>
+                                    <input
+                                        type="number"
+                                        min="0"
+                                        class="seed-input"
+                                        data-testid="seed"
+                                        prop:value=move || state.seed.get().to_string()
+                                        on:change=move |ev| {
+                                            if let Ok(seed) = event_target_value(&ev).trim().parse::<u64>() {
+                                                state.seed.set(seed);
+                                            }
+                                        }
+                                    />
+                                </label>
+                            }
+                        })
+                }}
+                {move || busy().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+            </div>
+            {move || {
+                let reasons = blocked.get();
+                (!reasons.is_empty())
+                    .then(|| {
+                        view! {
+                            <ul class="run-blocked" data-testid="run-blocked">
+                                {reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                            </ul>
+                        }
+                    })
+            }}
+            {move || match state.run.get() {
+                RunStatus::Done(result) => view! { <RunOutput result=result /> }.into_any(),
+                RunStatus::Failed(failure) => view! { <RunError failure=failure /> }.into_any(),
+                RunStatus::Idle => {
+                    view! { <p class="run-idle">"Press Run to run the pipeline on the inputs."</p> }.into_any()
+                }
+                _ => ().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RunError(failure: Arc<RunFailure>) -> impl IntoView {
+    let failure = (*failure).clone();
+    view! {
+        <div class="run-error" role="alert" data-testid="run-error">
+            <p class="run-error-message">
+                {failure.stage.map(|stage| view! { <span class="stage-chip">{stage}</span> })}
+                {failure.message}
+            </p>
+            {failure.causes.into_iter().map(|c| view! { <p class="run-error-cause">"Caused by: "{c}</p> }).collect_view()}
+            {failure.hint.map(|h| view! { <p class="run-error-hint">{h}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn RunOutput(result: Arc<RunResult>) -> impl IntoView {
+    let result = (*result).clone();
+    view! {
+        <div class="run-output">
+            <h3 class="subheading">"SERIAL"</h3>
+            <pre class="serial" data-testid="serial">{result.serial.clone()}</pre>
+            {(!result.warnings.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="run-warnings" data-testid="run-warnings">
+                            {result.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+            <ol class="stage-results">
+                {result.stages.into_iter().map(|stage| view! { <StageView stage=stage /> }).collect_view()}
+            </ol>
+        </div>
+    }
+}
+
+#[component]
+fn StageView(stage: StageResult) -> impl IntoView {
+    let kind_class = format!("stage-kind {}", stage.kind);
+    view! {
+        <li class="stage-result" data-testid="stage-result" data-stage=stage.name.clone()>
+            <header class="stage-result-header">
+                <span class=kind_class>{stage.kind.clone()}</span>
+                <span class="stage-name">{stage.name.clone()}</span>
+                <span class="stage-detail">{stage.detail.clone()}</span>
+                <span class="stage-time" data-testid="stage-time">{format!("{:.2} ms", stage.elapsed_ms)}</span>
+            </header>
+            {stage.tensors.into_iter().map(|tensor| view! { <TensorBox tensor=tensor /> }).collect_view()}
+        </li>
+    }
+}
+
+/// One tensor: labels as a list, pictures drawn, numbers as a table with bars.
+#[component]
+pub fn TensorBox(tensor: TensorView) -> impl IntoView {
+    let type_text = tensor.type_text();
+    let truncated = tensor.is_truncated().then(|| format!(" (first {} values shown)", values_len(&tensor)));
+    let body = match (&tensor.values, tensor.to_rgba()) {
+        (_, Some((w, h, rgba))) => view! { <Picture width=w height=h rgba=rgba /> }.into_any(),
+        (Values::Text(labels), _) => view! {
+            <ol class="labels" data-testid="labels" start="0">
+                {labels.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}
+            </ol>
+        }
+        .into_any(),
+        (Values::Numbers(numbers), _) => number_table(&tensor, numbers).into_any(),
+    };
+    view! {
+        <div class="tensor" data-testid="tensor">
+            <div class="tensor-type">{type_text}{truncated}</div>
+            {body}
+        </div>
+    }
+}
+
+fn values_len(tensor: &TensorView) -> usize {
+    match &tensor.values {
+        Values::Numbers(v) => v.len(),
+        Values::Text(v) => v.len(),
+    }
+}
+
+/// The rows a numeric tensor shows: all when few, else the largest; and which are the top ones.
+pub fn table_rows(numbers: &[Option<f64>]) -> (Vec<usize>, Vec<usize>) {
+    let mut by_value: Vec<usize> = (0..numbers.len()).collect();
+    by_value.sort_by(|&a, &b| {
+        let key = |i: usize| numbers.get(i).copied().flatten().unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a)).then(a.cmp(&b))
+    });
+    let top: Vec<usize> = if numbers.len() > 1 { by_value.iter().copied().take(TOP).collect() } else { Vec::new() };
+    let rows = if numbers.len() <= MAX_ROWS { (0..numbers.len()).collect() } else { by_value[..MAX_ROWS].to_vec() };
+    (rows, top)
+}
+
+/// The index of element `flat` in a tensor of `dimensions`, leading 1s dropped: `3` or `1, 2`.
+pub fn index_text(dimensions: &[usize], flat: usize) -> String {
+    let dims: Vec<usize> = dimensions.iter().copied().skip_while(|d| *d == 1).collect();
+    if dims.len() <= 1 {
+        return flat.to_string();
+    }
+    let mut rest = flat;
+    let mut parts = vec![0; dims.len()];
+    for (i, d) in dims.iter().enumerate().rev() {
+        let d = (*d).max(1);
+        parts[i] = rest % d;
+        rest /= d;
+    }
+    parts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn number_text(value: Option<f64>) -> String {
+    match value {
+        None => "NaN/∞".to_string(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) => {
+            let text = format!("{v:.6}");
+            text.trim_end_matches('0').to_string()
+        }
+    }
+}
+
+fn number_table(tensor: &TensorView, numbers: &[Option<f64>]) -> impl IntoView + use<> {
+    let (rows, top) = table_rows(numbers);
+    let finite: Vec<f64> = numbers.iter().flatten().copied().collect();
+    let max_abs = finite.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = |v: Option<f64>| v.map_or(0.0, |v| if max_abs > 0.0 { v.abs() / max_abs * 100.0 } else { 0.0 });
+    let largest = numbers.len() > MAX_ROWS;
+    let caption = largest.then(|| format!("The {MAX_ROWS} largest of {} values", numbers.len()));
+    let histogram = (numbers.len() > 1).then(|| histogram(numbers, max_abs));
+    let dims = tensor.dimensions.clone();
+    view! {
+        {histogram}
+        <table class="numbers" data-testid="numbers">
+            {caption.map(|c| view! { <caption>{c}</caption> })}
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|i| {
+                        let value = numbers.get(i).copied().flatten();
+                        let class = if top.contains(&i) { "top" } else { "" };
+                        view! {
+                            <tr class=class>
+                                <th scope="row">{index_text(&dims, i)}</th>
+                                <td class="value">{number_text(value)}</td>
+                                <td class="bar-cell">
+                                    <span class="bar" style=format!("width: {:.1}%", scale(value))></span>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// All values as a strip of bars (each bar the largest magnitude of its bucket).
+fn histogram(numbers: &[Option<f64>], max_abs: f64) -> impl IntoView + use<> {
+    let buckets = numbers.len().min(MAX_BARS);
+    let per = numbers.len().div_ceil(buckets.max(1));
+    let heights: Vec<f64> = numbers
+        .chunks(per.max(1))
+        .map(|chunk| {
+            let m = chunk.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+            if max_abs > 0.0 { m / max_abs * 24.0 } else { 0.0 }
+        })
+        .collect();
+    let width = heights.len() as f64 * 3.0;
+    let bars: String = heights
+        .iter()
+        .enumerate()
+        .map(|(i, h)| format!(r#"<rect x="{}" y="{:.2}" width="2" height="{:.2}"/>"#, i * 3, 24.0 - h, h.max(0.5)))
+        .collect();
+    let svg = format!(
+        r#"<svg class="histogram" viewBox="0 0 {width} 24" width="{width}" height="24" preserveAspectRatio="none" aria-hidden="true">{bars}</svg>"#
+    );
+    view! { <div class="histogram-box" inner_html=svg></div> }
+}
+
+/// A picture drawn on a canvas from RGBA bytes.
+#[component]
+fn Picture(width: u32, height: u32, rgba: Vec<u8>) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let rgba = StoredValue::new(rgba);
+    Effect::new(move |_| {
+        let Some(canvas) = canvas.get() else { return };
+        let context =
+            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        let Some(context) = context else { return };
+        rgba.with_value(|rgba| {
+            if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height) {
+                let _ = context.put_image_data(&image, 0.0, 0.0);
+            }
+        });
+    });
+    // Small pictures are scaled up (pixelated) so they can be seen.
+    let shown = (width.max(height).max(1) as f64).max(96.0).min(256.0);
+    let scale = shown / f64::from(width.max(height).max(1));
+    let style = format!("width: {:.0}px; height: {:.0}px", f64::from(width) * scale, f64::from(height) * scale);
+    view! {
+        <canvas
+            node_ref=canvas
+            class="picture"
+            data-testid="picture"
+            width=width
+            height=height
+            style=style
+            role="img"
+            aria-label=format!("{width}×{height} image")
+        ></canvas>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_show_all_small_tensors_and_the_largest_of_big_ones() {
+        let numbers = vec![Some(1.0), Some(5.0), None, Some(3.0)];
+        assert_eq!(table_rows(&numbers), (vec![0, 1, 2, 3], vec![1, 3, 0]));
+        let big: Vec<Option<f64>> = (0..100).map(|i| Some(f64::from(i % 50))).collect();
+        let (rows, top) = table_rows(&big);
+        assert_eq!(rows.len(), MAX_ROWS);
+        assert_eq!(&rows[..3], &[49, 99, 48]);
+        assert_eq!(top, vec![49, 99, 48]);
+        assert_eq!(table_rows(&[Some(1.0)]), (vec![0], vec![]));
+        assert_eq!(index_text(&[1, 4], 3), "3");
+        assert_eq!(index_text(&[2, 3], 4), "1, 1");
+        assert_eq!(number_text(Some(2.0)), "2");
+        assert_eq!(number_text(Some(0.25)), "0.25");
+        assert_eq!(number_text(None), "NaN/∞");
+    }
+}

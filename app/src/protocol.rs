@@ -1,0 +1,454 @@
+//! The messages between the page and the Web Worker that runs pipelines, and the conversion of
+//! a [`runtime::pipeline::Run`] into what the Results panel shows.
+//!
+//! # Protocol
+//! The page posts one JS array per run: `[header, rune, input₀, input₁, …]` where `header` is a
+//! [`RunRequest`] as JSON text, `rune` the `.rune` bytes and each `inputᵢ` the bytes of the
+//! input described by `header.inputs[i]` (all `Uint8Array`s whose buffers are transferred).
+//! The worker first posts [`Reply::Ready`] once it listens (the page holds its first request
+//! until then). It answers each request with [`Reply`]s as JSON text: zero or more
+//! [`Reply::Status`], then one [`Reply::Done`] or [`Reply::Failed`], all carrying the request's `id`.
+//!
+//! Everything here is plain Rust (serde), unit-tested natively.
+use runtime::pipeline::{Run, RuntimeError};
+use runtime::{CapabilityKind, Manifest, StageKind, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+/// At most this many values of one tensor are sent back (a 256×256 RGB image fits).
+pub const MAX_VALUES: usize = 256 * 256 * 3;
+
+/// What the page asks the worker to do: run the `.rune` once on the given inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub id: u32,
+    /// Seeds the RAND capabilities.
+    pub seed: u64,
+    /// One entry per input buffer that follows the header, in order.
+    pub inputs: Vec<InputMeta>,
+}
+
+/// One input of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputMeta {
+    /// The capability kind, as a Runefile spells it (`IMAGE`).
+    pub kind: String,
+    /// The file name (for messages).
+    pub name: String,
+}
+
+/// How far the worker has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Reading the `.rune` and loading its models (only when the `.rune` changed).
+    Loading,
+    Running,
+}
+
+/// A message from the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Reply {
+    /// The worker has started and listens (sent once; messages posted before it are lost).
+    Ready,
+    Status {
+        id: u32,
+        phase: Phase,
+    },
+    Done {
+        id: u32,
+        result: RunResult,
+    },
+    Failed {
+        id: u32,
+        failure: RunFailure,
+    },
+}
+
+impl Reply {
+    pub fn id(&self) -> u32 {
+        match self {
+            Reply::Ready => 0,
+            Reply::Status { id, .. } | Reply::Done { id, .. } | Reply::Failed { id, .. } => *id,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            let failure = RunFailure::new(None, format!("The worker could not encode its answer: {e}"));
+            format!(
+                r#"{{"type":"failed","id":{},"failure":{}}}"#,
+                self.id(),
+                serde_json::to_string(&failure).unwrap_or_else(|_| "null".into())
+            )
+        })
+    }
+
+    pub fn from_json(text: &str) -> Result<Reply, String> {
+        serde_json::from_str(text).map_err(|e| format!("The worker sent an unreadable answer: {e}"))
+    }
+}
+
+/// Why a run failed: a message naming the stage, its causes and what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFailure {
+    pub stage: Option<String>,
+    pub message: String,
+    pub causes: Vec<String>,
+    pub hint: Option<String>,
+}
+
+impl RunFailure {
+    pub fn new(stage: Option<String>, message: impl Into<String>) -> Self {
+        RunFailure { stage, message: message.into(), causes: Vec::new(), hint: None }
+    }
+
+    /// A runtime error with its source chain, and a hint for missing inputs.
+    pub fn from_runtime(error: &RuntimeError) -> Self {
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(error);
+        while let Some(e) = source {
+            causes.push(e.to_string());
+            source = e.source();
+        }
+        let hint = match error {
+            RuntimeError::Capability { kind, .. } if causes.iter().any(|c| c.contains("sources")) => {
+                Some(missing_input_hint(kind))
+            }
+            _ => None,
+        };
+        RunFailure { stage: Some(error.stage().to_string()), message: error.to_string(), causes, hint }
+    }
+}
+
+/// How to give a capability kind an input in the playground.
+pub fn missing_input_hint(kind: &str) -> String {
+    match input_kind(kind).and_then(|kind| accepted_files(kind)) {
+        Some(files) => {
+            format!("Add {files} in the Inputs panel (the first one is `source: 0`, the next `source: 1`, …).")
+        }
+        None => format!("The \"{kind}\" capability needs an input."),
+    }
+}
+
+/// What the Inputs panel accepts for a kind, for messages.
+pub fn accepted_files(kind: CapabilityKind) -> Option<&'static str> {
+    Some(match kind {
+        CapabilityKind::Image | CapabilityKind::FloatImage => "an image (PNG, JPEG, WebP, GIF or BMP)",
+        CapabilityKind::Sound => "a WAV file",
+        CapabilityKind::Accelerometer => "a CSV file of x,y,z rows",
+        CapabilityKind::Raw => "a .bin file",
+        CapabilityKind::Random => return None,
+    })
+}
+
+/// The kind whose inputs a capability reads: FLOAT_IMAGE reads the IMAGE inputs.
+pub fn input_kind(kind: &str) -> Option<CapabilityKind> {
+    match CapabilityKind::parse(kind)? {
+        CapabilityKind::FloatImage => Some(CapabilityKind::Image),
+        other => Some(other),
+    }
+}
+
+/// The outcome of one run, ready to show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Every stage that ran, in execution order.
+    pub stages: Vec<StageResult>,
+    /// Inputs that were padded or truncated, and similar notes.
+    pub warnings: Vec<String>,
+    /// What `rune run` prints: the outputs as one JSON line (the original's HEAD format).
+    pub serial: String,
+    /// Time spent reading the `.rune` and loading models, when this run did it.
+    pub load_ms: Option<f64>,
+    /// Time of the run itself.
+    pub run_ms: f64,
+}
+
+/// One stage's outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageResult {
+    pub name: String,
+    /// `capability`, `model`, `proc-block` or `out`.
+    pub kind: String,
+    /// What the stage is: `IMAGE`, `./food.tflite`, `label`, `serial`.
+    pub detail: String,
+    pub elapsed_ms: f64,
+    /// What it produced (for out stages: what they received).
+    pub tensors: Vec<TensorView>,
+}
+
+/// A tensor as the Results panel needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TensorView {
+    /// `u8`, `f32`, `utf8`, …
+    pub element_type: String,
+    pub dimensions: Vec<usize>,
+    /// The number of elements of the tensor (`values` may hold fewer, see [`MAX_VALUES`]).
+    pub len: usize,
+    pub values: Values,
+}
+
+/// The first [`MAX_VALUES`] elements of a tensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Values {
+    /// Numbers; `None` for NaN and infinities (JSON has no words for them).
+    Numbers(Vec<Option<f64>>),
+    Text(Vec<String>),
+}
+
+impl TensorView {
+    pub fn from_tensor(tensor: &Tensor) -> Self {
+        let values = match tensor.data() {
+            TensorData::Utf8(v) => Values::Text(v.iter().take(MAX_VALUES).cloned().collect()),
+            data => {
+                let numbers = match data {
+                    TensorData::U8(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::I8(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::U16(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::I16(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::U32(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::I32(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::F32(v) => v.iter().take(MAX_VALUES).map(|x| f64::from(*x)).collect(),
+                    TensorData::U64(v) => v.iter().take(MAX_VALUES).map(|x| *x as f64).collect(),
+                    TensorData::I64(v) => v.iter().take(MAX_VALUES).map(|x| *x as f64).collect(),
+                    TensorData::F64(v) => v.iter().take(MAX_VALUES).copied().collect(),
+                    TensorData::Utf8(_) => Vec::new(),
+                };
+                Values::Numbers(numbers.into_iter().map(|x: f64| x.is_finite().then_some(x)).collect())
+            }
+        };
+        TensorView {
+            element_type: tensor.element_type().name().to_string(),
+            dimensions: tensor.dimensions().to_vec(),
+            len: tensor.len(),
+            values,
+        }
+    }
+
+    /// Whether only the first values were sent.
+    pub fn is_truncated(&self) -> bool {
+        let sent = match &self.values {
+            Values::Numbers(v) => v.len(),
+            Values::Text(v) => v.len(),
+        };
+        sent < self.len
+    }
+
+    /// `f32[1, 1]`.
+    pub fn type_text(&self) -> String {
+        let dims: Vec<String> = self.dimensions.iter().map(ToString::to_string).collect();
+        format!("{}[{}]", self.element_type, dims.join(", "))
+    }
+
+    /// Height, width and channels when the tensor looks like a picture: `[1, h, w, 3]` or
+    /// `[1, h, w, 1]` (also without the leading 1) of `u8` or floats, at least 4×4 pixels.
+    pub fn image_shape(&self) -> Option<(usize, usize, usize)> {
+        if !matches!(self.element_type.as_str(), "u8" | "f32" | "f64") || self.is_truncated() {
+            return None;
+        }
+        let dims = match self.dimensions.as_slice() {
+            [1, h, w, c] | [h, w, c] => (*h, *w, *c),
+            _ => return None,
+        };
+        let (h, w, c) = dims;
+        (h >= 4 && w >= 4 && (c == 1 || c == 3)).then_some(dims)
+    }
+
+    /// The picture as RGBA bytes (row-major) when [`TensorView::image_shape`] says it is one.
+    /// Floats are taken as 0..1 when they all are, else scaled from their minimum to maximum.
+    pub fn to_rgba(&self) -> Option<(u32, u32, Vec<u8>)> {
+        let (h, w, c) = self.image_shape()?;
+        let Values::Numbers(values) = &self.values else { return None };
+        let finite = || values.iter().flatten().copied();
+        let (min, max) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        let to_byte: Box<dyn Fn(f64) -> u8> = if self.element_type == "u8" {
+            Box::new(|x| x.clamp(0.0, 255.0) as u8)
+        } else if min >= 0.0 && max <= 1.0 {
+            Box::new(|x| (x * 255.0).round().clamp(0.0, 255.0) as u8)
+        } else if max > min {
+            Box::new(move |x| ((x - min) / (max - min) * 255.0).round().clamp(0.0, 255.0) as u8)
+        } else {
+            Box::new(|_| 0)
+        };
+        let mut rgba = Vec::with_capacity(h * w * 4);
+        for pixel in values.chunks(c) {
+            let byte = |i: usize| pixel.get(i).copied().flatten().map_or(0, &to_byte);
+            if c == 3 {
+                rgba.extend_from_slice(&[byte(0), byte(1), byte(2), 255]);
+            } else {
+                let v = byte(0);
+                rgba.extend_from_slice(&[v, v, v, 255]);
+            }
+        }
+        Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?, rgba))
+    }
+}
+
+/// Converts a finished run: each stage with its kind, time and tensors; out stages with what
+/// they received.
+pub fn run_result(run: &Run, manifest: &Manifest, load_ms: Option<f64>, run_ms: f64) -> RunResult {
+    let stages = run
+        .stages
+        .iter()
+        .map(|output| {
+            let stage = manifest.stage(&output.stage);
+            let (kind, detail) = stage.map_or(("stage", String::new()), |s| describe_stage(&s.kind));
+            let received = run.outputs.iter().find(|o| o.stage == output.stage).map(|o| &o.tensors);
+            let tensors = match (&stage.map(|s| &s.kind), received) {
+                (Some(StageKind::Out(_)), Some(received)) => received,
+                _ => &output.tensors,
+            };
+            StageResult {
+                name: output.stage.clone(),
+                kind: kind.to_string(),
+                detail,
+                elapsed_ms: output.elapsed_ms,
+                tensors: tensors.iter().map(TensorView::from_tensor).collect(),
+            }
+        })
+        .collect();
+    RunResult { stages, warnings: run.warnings.clone(), serial: run.to_json().to_string(), load_ms, run_ms }
+}
+
+fn describe_stage(kind: &StageKind) -> (&'static str, String) {
+    let detail = match kind {
+        StageKind::Capability(kind) => kind.runefile_name().to_string(),
+        StageKind::Model { file, .. } => file.clone(),
+        StageKind::ProcBlock { block, .. } => block.clone(),
+        StageKind::Out(kind) => kind.graph_name().to_string(),
+    };
+    (kind.word(), detail)
+}
+
+/// One input a pipeline needs: a capability stage, the kind of file it reads and which one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeededInput {
+    pub stage: String,
+    /// The capability as written (`FLOAT_IMAGE`).
+    pub capability: &'static str,
+    /// The kind of input it reads (`IMAGE` for FLOAT_IMAGE).
+    pub kind: CapabilityKind,
+    pub source: usize,
+}
+
+/// The inputs the manifest's capabilities read (RAND needs none). A `source` that is not a
+/// number counts as 0 (the run reports the bad argument).
+pub fn needed_inputs(manifest: &Manifest) -> Vec<NeededInput> {
+    manifest
+        .stages
+        .iter()
+        .filter_map(|stage| {
+            let StageKind::Capability(capability) = stage.kind else { return None };
+            let kind = input_kind(capability.runefile_name())?;
+            if kind == CapabilityKind::Random {
+                return None;
+            }
+            let source = stage.args.get("source").and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(0);
+            Some(NeededInput { stage: stage.name.clone(), capability: capability.runefile_name(), kind, source })
+        })
+        .collect()
+}
+
+/// Why a pipeline cannot run with `available(kind)` inputs of each kind: one sentence per
+/// missing input, naming the stage and the capability.
+pub fn missing_inputs(manifest: &Manifest, available: impl Fn(CapabilityKind) -> usize) -> Vec<String> {
+    needed_inputs(manifest)
+        .into_iter()
+        .filter(|need| need.source >= available(need.kind))
+        .map(|need| {
+            let what = accepted_files(need.kind).unwrap_or("an input");
+            let which = if need.source == 0 {
+                String::new()
+            } else {
+                format!(" (source {}: add {} of them)", need.source, need.source + 1)
+            };
+            format!(
+                "Unable to load the \"{}\" input of \"{}\": add {what} in the Inputs panel{which}.",
+                need.capability, need.stage
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_round_trip_through_json() {
+        let view =
+            TensorView::from_tensor(&Tensor::new(vec![1, 2], TensorData::F32(vec![0.5, f32::NAN])).expect("a tensor"));
+        assert_eq!(view.values, Values::Numbers(vec![Some(0.5), None]));
+        let result = RunResult {
+            stages: vec![StageResult {
+                name: "sine".into(),
+                kind: "model".into(),
+                detail: "./sine.tflite".into(),
+                elapsed_ms: 1.5,
+                tensors: vec![view],
+            }],
+            warnings: vec![],
+            serial: "{}".into(),
+            load_ms: None,
+            run_ms: 2.0,
+        };
+        for reply in [
+            Reply::Ready,
+            Reply::Status { id: 3, phase: Phase::Loading },
+            Reply::Done { id: 3, result },
+            Reply::Failed { id: 4, failure: RunFailure::new(Some("x".into()), "boom") },
+        ] {
+            assert_eq!(Reply::from_json(&reply.to_json()), Ok(reply));
+        }
+        assert!(Reply::from_json("{").is_err());
+    }
+
+    #[test]
+    fn large_tensors_are_capped_and_pictures_recognised() {
+        let big = Tensor::vector(TensorData::U8(vec![7; MAX_VALUES + 10]));
+        let view = TensorView::from_tensor(&big);
+        assert!(view.is_truncated());
+        assert_eq!(view.len, MAX_VALUES + 10);
+
+        let red = Tensor::new(vec![1, 4, 4, 3], TensorData::U8([255, 0, 0].repeat(16))).expect("an image");
+        let view = TensorView::from_tensor(&red);
+        assert_eq!(view.image_shape(), Some((4, 4, 3)));
+        let (w, h, rgba) = view.to_rgba().expect("rgba");
+        assert_eq!((w, h, rgba.len()), (4, 4, 64));
+        assert_eq!(&rgba[..4], &[255, 0, 0, 255]);
+        let grey = Tensor::new(vec![4, 4, 1], TensorData::F32(vec![0.5; 16])).expect("an image");
+        assert_eq!(
+            TensorView::from_tensor(&grey).to_rgba().map(|(_, _, p)| p[..4].to_vec()),
+            Some(vec![128, 128, 128, 255])
+        );
+        let scores = Tensor::new(vec![1, 4], TensorData::U8(vec![0; 4])).expect("scores");
+        assert_eq!(TensorView::from_tensor(&scores).image_shape(), None);
+        assert_eq!(TensorView::from_tensor(&scores).type_text(), "u8[1, 4]");
+    }
+
+    #[test]
+    fn missing_inputs_name_the_capability_and_stage() {
+        let manifest = Manifest {
+            stages: vec![runtime::Stage {
+                name: "image".into(),
+                kind: StageKind::Capability(CapabilityKind::FloatImage),
+                args: [("source".to_string(), "1".to_string())].into_iter().collect(),
+                inputs: vec![],
+                outputs: vec![],
+            }],
+            ..Manifest::default()
+        };
+        let missing = missing_inputs(&manifest, |_| 1);
+        assert_eq!(
+            missing,
+            vec![
+                "Unable to load the \"FLOAT_IMAGE\" input of \"image\": add an image (PNG, JPEG, WebP, GIF or BMP) in the Inputs panel (source 1: add 2 of them)."
+                    .to_string()
+            ]
+        );
+        assert!(missing_inputs(&manifest, |kind| if kind == CapabilityKind::Image { 2 } else { 0 }).is_empty());
+        assert!(missing_input_hint("SOUND").contains("a WAV file"));
+    }
+}
