@@ -20,6 +20,7 @@ use tract_core::internal::*;
 use tract_core::ops::array::MultiBroadcastTo;
 use tract_core::ops::cnn::{Conv, KernelFormat, PoolSpec};
 use tract_core::ops::einsum::EinSum;
+use tract_core::ops::element_wise::ElementWiseOp;
 
 use super::conv::Window;
 use super::import::OpCtx;
@@ -61,6 +62,7 @@ pub(crate) fn quantize_multiplier(m: f64) -> (i32, i32) {
 }
 
 /// gemmlowp's `SaturatingRoundingDoublingHighMul`.
+#[inline]
 fn srdhm(a: i32, b: i32) -> i32 {
     if a == i32::MIN && b == i32::MIN {
         return i32::MAX;
@@ -71,6 +73,7 @@ fn srdhm(a: i32, b: i32) -> i32 {
 }
 
 /// gemmlowp's `RoundingDivideByPOT` (round half away from zero).
+#[inline]
 fn rdbpot(x: i32, exponent: i32) -> i32 {
     if exponent <= 0 {
         return x;
@@ -83,10 +86,26 @@ fn rdbpot(x: i32, exponent: i32) -> i32 {
 }
 
 /// TFLite's `MultiplyByQuantizedMultiplier`.
+#[inline]
 pub(crate) fn mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
     let left = shift.clamp(0, 30);
     let right = (-shift).max(0);
     rdbpot(srdhm(x.wrapping_mul(1 << left), qm), right)
+}
+
+/// `v.round()` (half away from zero) for `|v| < 2^31`, without a libm call: truncation is one
+/// instruction, and `v - trunc(v)` is exact.
+#[inline]
+fn round_half_away(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    let frac = v - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
 }
 
 /// A per-tensor quantization of an 8-bit tensor, as TFLite's kernels see it.
@@ -110,12 +129,25 @@ impl Q8 {
         if self.kind == TensorKind::UInt8 { (0, 255) } else { (-128, 127) }
     }
 
-    /// The stored value of real value `x` (exact for values on the grid).
+    /// The stored value of real value `x` (exact for values on the grid): `x / scale` rounded
+    /// half away from zero, plus the zero point, clamped to the type's range (NaN: the zero
+    /// point).
+    #[inline]
     fn raw(&self, x: f32) -> i32 {
+        self.centered(x) as i32 + self.zero_point
+    }
+
+    /// `raw(x) - zero_point`, as f32.
+    #[inline]
+    fn centered(&self, x: f32) -> f32 {
         let (lo, hi) = self.range();
-        let q = (x / self.scale).round();
-        let q = if q.is_nan() { 0.0 } else { q.clamp(-1e9, 1e9) } as i32;
-        q.saturating_add(self.zero_point).clamp(lo, hi)
+        // Rounding commutes with clamping to integer bounds, and the bounds (at most 255 in
+        // magnitude) keep the rounding below exact.
+        let v = x / self.scale;
+        if v.is_nan() {
+            return 0.0;
+        }
+        round_half_away(v.clamp((lo - self.zero_point) as f32, (hi - self.zero_point) as f32))
     }
 
     fn real(&self, q: i32) -> f32 {
@@ -200,21 +232,79 @@ impl TypedOp for ToRaw {
     as_op!();
 }
 
+// ----- ToCentered -----
+
+/// Real values to `q - zero_point` (the stored values minus the zero point) as f32: the operand
+/// of an exact f32 convolution.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ToCentered {
+    pub q: Q8,
+}
+
+impl Eq for ToCentered {}
+
+impl ElementWiseMiniOp for ToCentered {
+    fn name(&self) -> String {
+        "ToCentered".into()
+    }
+
+    fn eval_in_place(&self, t: &mut Tensor, _out_dt: Option<DatumType>) -> TractResult<()> {
+        let mut plain = t.try_as_plain_ram_mut()?;
+        for x in plain.as_slice_mut::<f32>()? {
+            *x = self.q.centered(*x);
+        }
+        Ok(())
+    }
+}
+
 // ----- Requant -----
 
 /// TFLite's output stage of its integer convolutions: i32 accumulators (bias included) times a
 /// per-channel fixed-point multiplier, plus the zero point, clamped to the activation range; the
 /// result as real values.
+///
+/// The accumulators are i32 (bias included) or f32 holding exact integers (then `bias`, one per
+/// channel of the last axis, is added in i32).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Requant {
     /// `(multiplier, shift)` per channel of the last axis, or one for all.
     pub multipliers: Vec<(i32, i32)>,
+    /// The bias added to f32 accumulators, per channel of the last axis (empty for i32 ones).
+    pub bias: Vec<i32>,
     pub out: Q8,
     pub min: i32,
     pub max: i32,
 }
 
 impl Eq for Requant {}
+
+impl Requant {
+    /// The number of channels of the last axis the parameters are given for (1: all alike).
+    fn channels(&self) -> usize {
+        self.multipliers.len().max(self.bias.len()).max(1)
+    }
+
+    /// Requantizes `accs` (channel-last) into `out`.
+    fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32, out: &mut Vec<f32>) {
+        let channels = self.channels();
+        let single = self.multipliers.first().copied().unwrap_or((0, 0));
+        let mults: Vec<(i32, i32)> =
+            (0..channels)
+                .map(|c| {
+                    if self.multipliers.len() > 1 { self.multipliers.get(c).copied().unwrap_or(single) } else { single }
+                })
+                .collect();
+        let bias: Vec<i32> = (0..channels).map(|c| self.bias.get(c).copied().unwrap_or(0)).collect();
+        let (zero_point, scale) = (self.out.zero_point, self.out.scale);
+        for chunk in accs.chunks(channels) {
+            out.extend(chunk.iter().zip(&bias).zip(&mults).map(|((&a, &b), &(qm, shift))| {
+                let a = to_i32(a).wrapping_add(b);
+                let q = mul_by_qm(a, qm, shift).saturating_add(zero_point).clamp(self.min, self.max);
+                (q - zero_point) as f32 * scale
+            }));
+        }
+    }
+}
 
 impl Op for Requant {
     fn name(&self) -> StaticName {
@@ -230,17 +320,13 @@ impl EvalOp for Requant {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("Requant expects one input") };
         let plain = input.try_as_plain_ram()?;
-        let acc = plain.as_slice::<i32>()?;
-        let channels = self.multipliers.len().max(1);
-        let out: Vec<f32> = acc
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| {
-                let (qm, shift) = self.multipliers.get(i % channels).copied().unwrap_or((0, 0));
-                let q = mul_by_qm(a, qm, shift).saturating_add(self.out.zero_point).clamp(self.min, self.max);
-                self.out.real(q)
-            })
-            .collect();
+        let mut out = Vec::with_capacity(input.len());
+        if input.datum_type() == DatumType::F32 {
+            // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
+            self.apply(plain.as_slice::<f32>()?, |a| a as i32, &mut out);
+        } else {
+            self.apply(plain.as_slice::<i32>()?, |a| a, &mut out);
+        }
         Ok(tvec!(Tensor::from_shape(input.shape(), &out)?.into_tvalue()))
     }
 }
@@ -248,12 +334,16 @@ impl EvalOp for Requant {
 impl TypedOp for Requant {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let Some(input) = inputs.first() else { bail!("Requant expects one input") };
-        ensure!(input.datum_type == DatumType::I32, "Requant works on i32 accumulators");
-        if self.multipliers.len() > 1 {
+        ensure!(
+            input.datum_type == DatumType::I32 || input.datum_type == DatumType::F32,
+            "Requant works on i32 or f32 accumulators"
+        );
+        let channels = self.channels();
+        if channels > 1 {
             ensure!(
-                input.shape.last() == Some(&self.multipliers.len().to_dim()),
+                input.shape.last() == Some(&channels.to_dim()),
                 "Requant has {} channels for shape {:?}",
-                self.multipliers.len(),
+                channels,
                 input.shape
             );
         }
@@ -270,6 +360,8 @@ pub(crate) struct IntLayer {
     input: Q8,
     weights: Tensor,
     weights_zero_point: i32,
+    /// The axis of `weights` along which the output channels are.
+    weight_axis: usize,
     bias: Tensor,
     requant: Requant,
 }
@@ -330,8 +422,9 @@ pub(crate) fn int_layer(
         input,
         weights,
         weights_zero_point: i32::try_from(wzp).unwrap_or(0),
+        weight_axis,
         bias,
-        requant: Requant { multipliers, out, min, max },
+        requant: Requant { multipliers, bias: vec![], out, min, max },
     }))
 }
 
@@ -345,6 +438,40 @@ fn q_inputs(ctx: &mut OpCtx<'_, '_>, layer: &IntLayer) -> TractResult<[OutletId;
     Ok([x0, one, k0, one, y0, one])
 }
 
+/// The largest power of two below which f32 holds every integer exactly.
+const F32_EXACT: i64 = 1 << 24;
+
+/// The weights minus their zero point as f32, when an f32 accumulation of any input is exact:
+/// every product and partial sum of an output is an integer of magnitude at most
+/// `max |q - zero_point| · Σ |w - weights_zero_point|` over that output's weights, and f32
+/// represents all integers below 2^24 exactly. `None` when the bound does not hold.
+fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<Tensor>> {
+    let shape = layer.weights.shape().to_vec();
+    let Some(&channels) = shape.get(layer.weight_axis) else { return Ok(None) };
+    if channels == 0 {
+        return Ok(None);
+    }
+    let inner = shape.get(layer.weight_axis + 1..).unwrap_or_default().iter().product::<usize>().max(1);
+    let ints = layer.weights.cast_to::<i32>()?;
+    let plain = ints.try_as_plain_ram()?;
+    let ws = plain.as_slice::<i32>()?;
+    let w0 = layer.weights_zero_point;
+    let mut sums = vec![0i64; channels];
+    for (i, &w) in ws.iter().enumerate() {
+        if let Some(s) = sums.get_mut((i / inner) % channels) {
+            *s += i64::from(w.abs_diff(w0));
+        }
+    }
+    let (lo, hi) = layer.input.range();
+    let max_input = i64::from((layer.input.zero_point - lo).max(hi - layer.input.zero_point));
+    let max_sum = sums.iter().copied().max().unwrap_or(0);
+    if max_sum.saturating_mul(max_input) >= F32_EXACT {
+        return Ok(None);
+    }
+    let centered: Vec<f32> = ws.iter().map(|&w| (w - w0) as f32).collect();
+    Ok(Some(Tensor::from_shape(&shape, &centered)?))
+}
+
 /// Wires an exact integer convolution of `x` (real values) with `pool_spec`; `weights` maps the
 /// raw weight constant to the kernel layout `kernel_fmt` expects.
 pub(crate) fn conv(
@@ -356,6 +483,21 @@ pub(crate) fn conv(
     group: usize,
     weights: impl FnOnce(&mut OpCtx<'_, '_>, OutletId) -> TractResult<OutletId>,
 ) -> TractResult<OutletId> {
+    if let Some(centered) = exact_f32_weights(&layer)? {
+        // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
+        // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly.
+        let cx = ctx.wire1(ElementWiseOp(Box::new(ToCentered { q: layer.input }), None), &[x])?;
+        let w = ctx.add_const(centered)?;
+        let w = weights(ctx, w)?;
+        let channels = pool_spec.output_channels;
+        let b = ctx.add_const(Tensor::zero::<f32>(&[channels])?)?;
+        let op = Conv { pool_spec, kernel_fmt, group, q_params: None };
+        let acc = ctx.wire1(op, &[cx, w, b])?;
+        let bias = layer.bias.try_as_plain_ram()?.as_slice::<i32>()?.to_vec();
+        let y = ctx.wire1(Requant { bias, ..layer.requant }, &[acc])?;
+        ctx.quantized_exactly();
+        return Ok(y);
+    }
     let raw = ctx.wire1(ToRaw { q: layer.input }, &[x])?;
     let w = ctx.add_const(layer.weights.clone())?;
     let w = weights(ctx, w)?;
@@ -728,5 +870,8 @@ mod tests {
         assert_eq!(rdbpot(5, 1), 3);
         assert_eq!(rdbpot(-5, 1), -3);
         assert_eq!(srdhm(i32::MIN, i32::MIN), i32::MAX);
+        for v in [0.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.499_999_97, -0.499_999_97, 254.5, 3.7, -3.7, 1e9, -1e9] {
+            assert_eq!(round_half_away(v), v.round(), "{v}");
+        }
     }
 }
