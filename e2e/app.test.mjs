@@ -1,12 +1,14 @@
 // End-to-end tests of the built playground (dist/), in Debian's Chromium driven by playwright-core.
 // Serve dist/ first (scripts/e2e.sh does it), then: node --test --test-reporter=spec e2e/app.test.mjs
 // Env: BASE_URL (default http://127.0.0.1:8099/), CHROMIUM (default /usr/bin/chromium),
-//      SCREENSHOTS (default e2e/screenshots).
+//      SCREENSHOTS (default e2e/screenshots), FIXTURES (folder with colours.tflite, written by
+//      `cargo run -p rune-tests --example e2e_fixtures -- DIR`; scripts/e2e.sh does it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8099/';
@@ -40,6 +42,90 @@ pipeline:
     out: serial
     inputs: [rand]
 `;
+
+/** The colour classifier example's Runefile, but reading a model the test uploads. */
+const COLOURS = `version: 1
+image: runicos/base
+pipeline:
+  image:
+    capability: IMAGE
+    outputs:
+      - type: U8
+        dimensions: [1, 32, 32, 3]
+    args:
+      width: 32
+      height: 32
+      pixel_format: "@PixelFormat::RGB"
+  classify:
+    model: ./colours.tflite
+    inputs: [image]
+    outputs:
+      - type: U8
+        dimensions: [1, 4]
+  top:
+    proc-block: "hotg-ai/proc-blocks@v0.11.3#most_confident_indices"
+    inputs: [classify]
+    outputs:
+      - type: U32
+        dimensions: [1]
+    args:
+      count: 1
+  label:
+    proc-block: "hotg-ai/proc-blocks@v0.11.3#label"
+    inputs: [top]
+    outputs:
+      - type: UTF8
+        dimensions: [1]
+    args:
+      wordlist: $LABELS
+  serial:
+    out: serial
+    inputs: [label]
+resources:
+  LABELS:
+    inline: |
+      background
+      red
+      green
+      blue
+    type: string
+`;
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A width×height PNG of one RGB colour. */
+function solidPng(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
+  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(pixels)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 let browser;
 
@@ -216,6 +302,86 @@ test('the phone layout stacks the panels without horizontal overflow', async () 
   await waitForSummary(page, /error/);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= PHONE.width);
   await page.locator('.problems-panel').screenshot({ path: join(SCREENSHOTS, 'phone-problems.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Clicks Run and waits for the SERIAL output (or a run error, which fails the test). */
+async function runAndWait(page) {
+  const run = page.locator('[data-testid=run]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled, null, { timeout: 5000 });
+  await run.click();
+  await page.waitForSelector('[data-testid=serial], [data-testid=run-error]', { timeout: 60000 });
+  const error = page.locator('[data-testid=run-error]');
+  if (await error.count()) assert.fail(`the run failed: ${await error.textContent()}`);
+  return JSON.parse(await page.locator('[data-testid=serial]').textContent());
+}
+
+test('the sine example runs in the worker with no upload and prints a number', async () => {
+  const { context, page, problems } = await open();
+  await page.locator('[data-testid=examples]').selectOption('sine');
+  await page.waitForSelector('[data-testid=graph] [data-stage=sine]');
+  await waitForSummary(page, /^No problems$/);
+  assert.deepEqual(
+    await page.locator('[data-testid=upload]').evaluateAll((rows) => rows.map((r) => r.dataset.name)),
+    ['sine.tflite'],
+  );
+  const serial = await runAndWait(page);
+  // {"4": [{"element-type": "f32", "dimensions": [1, 1], "elements": [x]}]}
+  const [tensors] = Object.values(serial);
+  assert.equal(tensors[0]['element-type'], 'f32');
+  assert.deepEqual(tensors[0].dimensions, [1, 1]);
+  assert.equal(typeof tensors[0].elements[0], 'number', JSON.stringify(serial));
+  assert.deepEqual(
+    await page.locator('[data-testid=stage-result]').evaluateAll((rows) => rows.map((r) => r.dataset.stage)),
+    ['rand', 'mod360', 'sine', 'serial'],
+  );
+  assert.match(await page.locator('[data-testid=run-status]').textContent(), /^Done in/);
+  // The same .rune again: the worker keeps the loaded model.
+  await runAndWait(page);
+  assert.doesNotMatch(await page.locator('[data-testid=run-status]').textContent(), /loading/);
+  await page.locator('.results-panel').screenshot({ path: join(SCREENSHOTS, 'run-sine.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an uploaded model and a red photo are classified as "red"', async () => {
+  const { context, page, problems } = await open();
+  await editor(page).fill(COLOURS);
+  await waitForSummary(page, /error/);
+  assert.equal(await page.locator('[data-testid=run]').isDisabled(), true);
+
+  const model = await readFile(join(process.env.FIXTURES ?? '', 'colours.tflite'));
+  await page.locator('[data-testid=file-input]').setInputFiles([
+    { name: 'colours.tflite', mimeType: 'application/octet-stream', buffer: model },
+  ]);
+  await waitForSummary(page, /^No problems$/);
+  // No photo yet: the Run button says which input is missing.
+  assert.equal(await page.locator('[data-testid=run]').isDisabled(), true);
+  assert.match(await page.locator('[data-testid=run-blocked]').textContent(), /"IMAGE" input of "image"/);
+
+  await page.locator('[data-testid=file-input]').setInputFiles([
+    { name: 'red.png', mimeType: 'image/png', buffer: solidPng(40, 30, [220, 20, 30]) },
+  ]);
+  await page.waitForSelector('[data-testid=upload][data-name="red.png"]');
+  const serial = await runAndWait(page);
+  const [tensors] = Object.values(serial);
+  assert.deepEqual(tensors[0].elements, ['red'], JSON.stringify(serial));
+  assert.equal(await page.locator('[data-stage=label] [data-testid=labels]').textContent(), 'red');
+  // The IMAGE stage's tensor is drawn as a picture.
+  assert.equal(await page.locator('[data-stage=image] [data-testid=picture]').count(), 1);
+  await page.locator('.results-panel').screenshot({ path: join(SCREENSHOTS, 'run-colours.png') });
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop-run.png'), fullPage: true });
+
+  // A file that is not what its name says is refused with a message.
+  await page.locator('[data-testid=file-input]').setInputFiles([
+    { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not a png') },
+  ]);
+  await page.waitForSelector('[data-testid=input-errors]');
+  assert.match(await page.locator('[data-testid=input-errors]').textContent(), /"fake.png" is not a PNG/);
+  // Removing the photo blocks the run again.
+  await page.locator('[data-testid=upload][data-name="red.png"] [data-testid=remove-upload]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=run]')?.disabled);
   assert.deepEqual(problems, []);
   await context.close();
 });
