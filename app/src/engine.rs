@@ -168,7 +168,7 @@ pipeline:
         let Reply::Done { id: 1, result } = reply else { panic!("{reply:?}") };
         assert_eq!(phases.len(), 2, "loading, running");
         assert!(result.load_ms.is_some());
-        assert_eq!(result.serial, r#"{"1":[{"element-type":"f32","dimensions":[1],"elements":[40.0]}]}"#);
+        assert_eq!(result.serial, r#"{"2":[{"element-type":"f32","dimensions":[1],"elements":[40]}]}"#);
         let names: Vec<(&str, &str, &str)> =
             result.stages.iter().map(|s| (s.name.as_str(), s.kind.as_str(), s.detail.as_str())).collect();
         assert_eq!(

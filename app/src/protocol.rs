@@ -123,7 +123,7 @@ impl RunFailure {
 
 /// How to give a capability kind an input in the playground.
 pub fn missing_input_hint(kind: &str) -> String {
-    match input_kind(kind).and_then(|kind| accepted_files(kind)) {
+    match input_kind(kind).and_then(accepted_files) {
         Some(files) => {
             format!("Add {files} in the Inputs panel (the first one is `source: 0`, the next `source: 1`, …).")
         }

@@ -8,7 +8,7 @@
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use rune_app::state::{AppState, SOURCE_KEY};
+use rune_app::state::{AppState, RunStatus, SOURCE_KEY};
 use rune_app::{App, Playground};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -267,4 +267,163 @@ async fn the_text_is_restored_from_and_saved_to_local_storage() {
     drop(handle);
     root.remove();
     let _ = storage.remove_item(SOURCE_KEY);
+}
+
+// ---------------------------------------------------------------- inputs and results
+
+/// Mounts the playground with `source` and returns its state too.
+fn mount_with_state(source: &str) -> (HtmlElement, AppState, impl Sized) {
+    let root = section();
+    let state = AppState::with_source(source);
+    let handle = mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <Playground /> }
+    });
+    (root, state, handle)
+}
+
+fn colours_example() -> &'static rune_app::examples::Example {
+    rune_app::examples::find("colours").expect("the colours example")
+}
+
+#[wasm_bindgen_test]
+async fn added_files_are_listed_compiled_against_and_removable() {
+    let example = colours_example();
+    let (root, state, _handle) = mount_with_state(example.source);
+    tick().await;
+    // The model is missing: an error, and the Run button says why it is disabled.
+    assert!(text(&root, "[data-testid=problems-summary]").contains("error"));
+    let run: web_sys::HtmlButtonElement = find(&root, "[data-testid=run]").unchecked_into();
+    assert!(run.disabled());
+    assert!(text(&root, "[data-testid=run-blocked]").contains("Fix the errors"));
+
+    for (name, bytes) in example.files() {
+        state.add_file(name, bytes).expect("the example's model is valid");
+    }
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "No problems");
+    let rows = find_all(&root, "[data-testid=upload]");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get_attribute("data-name").as_deref(), Some("colours.tflite"));
+    assert!(text(&root, "[data-testid=uploads]").contains("UInt8[1, 32, 32, 3]"));
+    // Still no photo: the reason names the capability and the stage.
+    assert!(run.disabled());
+    let blocked = text(&root, "[data-testid=run-blocked]");
+    assert!(blocked.contains("\"IMAGE\" input of \"image\""), "{blocked}");
+    assert!(text(&root, "[data-testid=needed-inputs]").contains("reads an image"));
+
+    // A photo: listed as IMAGE source 0, and the Run button is enabled.
+    let png = b"\x89PNG\r\n\x1a\n-not-decoded-until-the-run".to_vec();
+    assert_eq!(state.add_file("red.png", png), Ok(rune_app::uploads::Role::Input(runtime::CapabilityKind::Image)));
+    tick().await;
+    assert!(!run.disabled());
+    assert!(text(&root, "[data-testid=uploads]").contains("source 0"));
+    // A bad file is refused with a message, and nothing is added.
+    assert!(state.add_file("x.wav", b"nope".to_vec()).is_err_and(|e| e.contains("not a WAV")));
+
+    // Removing the model brings the error back.
+    let remove: HtmlElement =
+        find(&root, "[data-testid=upload][data-name='colours.tflite'] [data-testid=remove-upload]").unchecked_into();
+    remove.click();
+    settle().await;
+    assert_eq!(find_all(&root, "[data-testid=upload]").len(), 1);
+    assert!(text(&root, "[data-testid=problems-summary]").contains("error"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn loading_the_sine_example_adds_its_model_and_enables_run() {
+    let (root, state, _handle) = mount_with_state(VALID);
+    tick().await;
+    let select: web_sys::HtmlSelectElement = find(&root, "[data-testid=examples]").unchecked_into();
+    select.set_value("sine");
+    select.dispatch_event(&bubbling("change")).expect("dispatch change");
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "No problems");
+    assert_eq!(state.uploads.with_untracked(|u| u.len()), 1);
+    let run: web_sys::HtmlButtonElement = find(&root, "[data-testid=run]").unchecked_into();
+    assert!(!run.disabled());
+    // RAND capabilities get a seed field.
+    assert_eq!(find_all(&root, "[data-testid=seed]").len(), 1);
+    root.remove();
+}
+
+/// Random numbers → modulo → serial, run by the worker's engine (here on the page, no models).
+fn run_random(seed: u64) -> rune_app::protocol::Reply {
+    let compilation = compiler::compile(VALID, "random", &compiler::MemoryFiles::new());
+    let rune = compilation.to_bytes(runtime::BuildInfo::playground(None)).expect("compiles");
+    let request = rune_app::protocol::RunRequest { id: 1, seed, inputs: vec![] };
+    let clock = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    rune_app::engine::Session::new().run(&request, &rune, vec![], &runtime::model::NoModels, &clock, &mut |_| {})
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_run_shows_serial_stages_times_and_tensors() {
+    let (root, state, _handle) = mount_with_state(VALID);
+    tick().await;
+    assert!(text(&root, "[data-testid=results]").contains("Press Run"));
+    let reply = run_random(1);
+    let rune_app::protocol::Reply::Done { result, .. } = reply else { panic!("{reply:?}") };
+    assert!(
+        result.serial.starts_with(r#"{"2":[{"element-type":"f32","dimensions":[1],"elements":["#),
+        "{}",
+        result.serial
+    );
+    state.run.set(RunStatus::Done(std::sync::Arc::new(result.clone())));
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=serial]"), result.serial);
+    let stages: Vec<String> =
+        find_all(&root, "[data-testid=stage-result]").iter().filter_map(|s| s.get_attribute("data-stage")).collect();
+    assert_eq!(stages, vec!["rand", "wrap", "serial"]);
+    assert!(text(&root, "[data-stage=wrap] [data-testid=stage-time]").ends_with(" ms"));
+    assert!(text(&root, "[data-testid=run-status]").starts_with("Done in"));
+
+    // A failure names the stage.
+    let failure = rune_app::protocol::RunFailure::new(Some("wrap".into()), "The \"wrap\" proc-block failed: boom");
+    state.run.set(RunStatus::Failed(std::sync::Arc::new(failure)));
+    tick().await;
+    assert!(text(&root, "[data-testid=run-error]").contains("wrap"));
+    assert_eq!(find_all(&root, "[data-testid=serial]").len(), 0);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn tensors_show_as_labels_pictures_and_tables() {
+    use rune_app::components::results::TensorBox;
+    use rune_app::protocol::TensorView;
+    use runtime::{Tensor, TensorData};
+
+    let labels = TensorView::from_tensor(&Tensor::vector(TensorData::Utf8(vec!["red".into(), "blue".into()])));
+    let picture = TensorView::from_tensor(
+        &Tensor::new(vec![1, 8, 8, 3], TensorData::U8([200, 10, 10].repeat(64))).expect("an image"),
+    );
+    let scores = TensorView::from_tensor(
+        &Tensor::new(vec![1, 5], TensorData::F32(vec![0.1, 0.7, 0.05, 0.1, 0.05])).expect("scores"),
+    );
+    let root = section();
+    let handle = mount_to(root.clone(), move || {
+        view! {
+            <div class="labels-box"><TensorBox tensor=labels.clone() /></div>
+            <div class="picture-box"><TensorBox tensor=picture.clone() /></div>
+            <div class="scores-box"><TensorBox tensor=scores.clone() /></div>
+        }
+    });
+    tick().await;
+    let items: Vec<String> = find_all(&root, ".labels-box li").iter().filter_map(|l| l.text_content()).collect();
+    assert_eq!(items, vec!["red", "blue"]);
+
+    let canvas: web_sys::HtmlCanvasElement = find(&root, ".picture-box [data-testid=picture]").unchecked_into();
+    assert_eq!((canvas.width(), canvas.height()), (8, 8));
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").ok().flatten().expect("a 2d context").unchecked_into();
+    let pixel = context.get_image_data(0.0, 0.0, 1.0, 1.0).expect("pixels").data().0;
+    assert_eq!(pixel, vec![200, 10, 10, 255]);
+
+    let rows = find_all(&root, ".scores-box [data-testid=numbers] tr");
+    assert_eq!(rows.len(), 5);
+    let top: Vec<String> = find_all(&root, ".scores-box tr.top th").iter().filter_map(|th| th.text_content()).collect();
+    assert_eq!(top, vec!["1", "0", "3"]);
+    assert!(find_all(&root, ".scores-box .histogram-box svg rect").len() == 5);
+    drop(handle);
+    root.remove();
 }

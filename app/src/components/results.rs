@@ -343,7 +343,7 @@ fn Picture(width: u32, height: u32, rgba: Vec<u8>) -> impl IntoView {
         });
     });
     // Small pictures are scaled up (pixelated) so they can be seen.
-    let shown = (width.max(height).max(1) as f64).max(96.0).min(256.0);
+    let shown = f64::from(width.max(height).max(1)).clamp(96.0, 256.0);
     let scale = shown / f64::from(width.max(height).max(1));
     let style = format!("width: {:.0}px; height: {:.0}px", f64::from(width) * scale, f64::from(height) * scale);
     view! {
