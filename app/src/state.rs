@@ -81,8 +81,10 @@ impl RunStatus {
     }
 }
 
-/// The seed RAND capabilities start with.
-pub const DEFAULT_SEED: u64 = 1;
+/// The seed RAND capabilities start with. RAND fills f32 tensors with random bits, which are
+/// mostly tiny or huge numbers; this seed's first f32 is an ordinary one (0.756), so the sine
+/// example shows a telling first result.
+pub const DEFAULT_SEED: u64 = 4;
 
 impl AppState {
     /// The app's state: the text saved in `localStorage`, else the default example.

@@ -261,9 +261,10 @@ fn number_text(value: Option<f64>) -> String {
     match value {
         None => "NaN/∞".to_string(),
         Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.abs() < 1e-4 || v.abs() >= 1e9 => format!("{v:.3e}"),
         Some(v) => {
             let text = format!("{v:.6}");
-            text.trim_end_matches('0').to_string()
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
         }
     }
 }
@@ -379,5 +380,7 @@ mod tests {
         assert_eq!(number_text(Some(2.0)), "2");
         assert_eq!(number_text(Some(0.25)), "0.25");
         assert_eq!(number_text(None), "NaN/∞");
+        assert_eq!(number_text(Some(-2.5e-10)), "-2.500e-10");
+        assert_eq!(number_text(Some(359.5)), "359.5");
     }
 }
