@@ -60,6 +60,8 @@ struct CliHost {
 
 impl Host for CliHost {
     fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError> {
+        // `--image` files feed FLOAT_IMAGE capabilities too.
+        let kind = if kind == CapabilityKind::FloatImage { CapabilityKind::Image } else { kind };
         let of_kind: Vec<&PathBuf> = self.inputs.iter().filter(|(k, _)| *k == kind).map(|(_, p)| p).collect();
         match of_kind.get(source) {
             Some(path) => std::fs::read(path)

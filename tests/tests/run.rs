@@ -133,3 +133,20 @@ fn a_missing_input_names_the_capability() {
     assert!(out.stderr.contains("Error: Unable to load the \"RAW\" input"), "{}", out.stderr);
     assert!(out.stderr.contains("The user asked for source 0, but no sources were provided"), "{}", out.stderr);
 }
+
+#[test]
+fn image_files_feed_float_image_capabilities() {
+    let dir = temp_dir("float-image");
+    let runefile = "version: 1\nimage: x\npipeline:\n  img:\n    capability: FLOAT_IMAGE\n    outputs: [{type: f32, dimensions: [1, 2, 2, 3]}]\n    args: {width: 2, height: 2}\n  out:\n    out: serial\n    inputs: [img]\n";
+    std::fs::write(dir.join("Runefile.yml"), runefile).unwrap();
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([255, 0, 0]));
+    img.save(dir.join("red.png")).unwrap();
+    let rune_path = dir.join("f.rune");
+    let build = rune(&["build".as_ref(), dir.join("Runefile.yml").as_os_str(), "-o".as_ref(), rune_path.as_os_str()]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let out = rune(&["run".as_ref(), rune_path.as_os_str(), "--image".as_ref(), dir.join("red.png").as_os_str()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let head: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let values: Vec<f64> = head["2"][0]["elements"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(values, [1.0, 0.0, 0.0].repeat(4));
+}
