@@ -154,6 +154,19 @@ fn avoid_faulty_kernels() {
     }
 }
 
+/// Parses and validates a `.tflite` file, refuses it with every unsupported operator listed, and
+/// reads its tensors: the start of every import.
+fn open(bytes: &[u8]) -> Result<(Importer<'_>, tflite::SubGraph<'_>), ModelError> {
+    let model = tflite::Model::parse(bytes).map_err(invalid)?;
+    model.validate().map_err(invalid)?;
+    let graph = model.main_subgraph().map_err(invalid)?;
+    if let Some(ops) = unsupported_ops(&model, &graph)? {
+        return Err(ModelError::UnsupportedOps(ops));
+    }
+    let imp = Importer::new(model, graph).map_err(|e| import_error(e, "reading the tensors".into()))?;
+    Ok((imp, graph))
+}
+
 /// The Rune types of a model's own tensors (booleans travel as u8).
 fn own_types(tensors: &[(TensorKind, Vec<usize>)]) -> Vec<TensorType> {
     tensors
@@ -237,13 +250,7 @@ impl TractModel {
         outputs: Option<&[TensorType]>,
     ) -> Result<TractModel, ModelError> {
         avoid_faulty_kernels();
-        let model = tflite::Model::parse(bytes).map_err(invalid)?;
-        model.validate().map_err(invalid)?;
-        let graph = model.main_subgraph().map_err(invalid)?;
-        if let Some(ops) = unsupported_ops(&model, &graph)? {
-            return Err(ModelError::UnsupportedOps(ops));
-        }
-        let mut imp = Importer::new(model, graph).map_err(|e| import_error(e, "reading the tensors".into()))?;
+        let (mut imp, graph) = open(bytes)?;
 
         let input_tensors = tensor_indices(graph.inputs().iter())?;
         let mut model_inputs = Vec::new();
@@ -263,7 +270,7 @@ impl TractModel {
 
         for index in 0..graph.operator_count() {
             let operator = graph.operator(index).map_err(invalid)?;
-            let code = model.op_code(&operator).map_err(invalid)?;
+            let code = imp.model.op_code(&operator).map_err(invalid)?;
             let context = format!("operator {index} ({code})");
             let Some(build) = registry::builder(&code) else {
                 return Err(ModelError::UnsupportedOps(context));
@@ -325,13 +332,8 @@ impl TractModel {
 /// interpreter's intermediate tensors.
 #[doc(hidden)]
 pub fn trace(bytes: &[u8], inputs: &[crate::Tensor]) -> Result<Vec<(usize, Vec<f32>)>, ModelError> {
-    let model = tflite::Model::parse(bytes).map_err(invalid)?;
-    model.validate().map_err(invalid)?;
-    let graph = model.main_subgraph().map_err(invalid)?;
-    if let Some(ops) = unsupported_ops(&model, &graph)? {
-        return Err(ModelError::UnsupportedOps(ops));
-    }
-    let mut imp = Importer::new(model, graph).map_err(|e| import_error(e, "reading the tensors".into()))?;
+    avoid_faulty_kernels();
+    let (mut imp, graph) = open(bytes)?;
     let input_tensors = tensor_indices(graph.inputs().iter())?;
     let mut values = TVec::new();
     for (&t, tensor) in input_tensors.iter().zip(inputs) {
@@ -343,7 +345,7 @@ pub fn trace(bytes: &[u8], inputs: &[crate::Tensor]) -> Result<Vec<(usize, Vec<f
     let mut traced = Vec::new();
     for index in 0..graph.operator_count() {
         let operator = graph.operator(index).map_err(invalid)?;
-        let code = model.op_code(&operator).map_err(invalid)?;
+        let code = imp.model.op_code(&operator).map_err(invalid)?;
         let context = format!("operator {index} ({code})");
         let Some(build) = registry::builder(&code) else {
             return Err(ModelError::UnsupportedOps(context));
