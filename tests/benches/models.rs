@@ -26,7 +26,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
-use rune_tests::{shared_dir, skip_notice, temp_dir, workspace_root};
+use rune_tests::{Rng, shared_dir, skip_notice, temp_dir, workspace_root};
 use runtime::model::ModelBackend;
 use runtime::tflite::{self, TensorKind};
 use runtime::tract::TractBackend;
@@ -50,23 +50,6 @@ struct Bench {
     bytes: Vec<u8>,
     /// Where the reference loads it from.
     path: PathBuf,
-}
-
-/// A deterministic xorshift generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// The element type a model tensor travels as (booleans as u8).

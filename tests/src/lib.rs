@@ -37,6 +37,24 @@ pub fn conformance_cases(shared: &Path, family: &str) -> Vec<PathBuf> {
     cases
 }
 
+/// A deterministic xorshift generator for test and benchmark inputs.
+pub struct Rng(pub u64);
+
+impl Rng {
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// What a CLI run printed.
 #[derive(Debug, Clone)]
 pub struct CliOutput {

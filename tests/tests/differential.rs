@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use rune_tests::{shared_dir, temp_dir, workspace_root};
+use rune_tests::{Rng, shared_dir, temp_dir, workspace_root};
 use runtime::model::ModelBackend;
 use runtime::tflite::{self, OpCode, TensorKind, builtin};
 use runtime::tract::TractBackend;
@@ -38,23 +38,6 @@ fn tflite_files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if path.extension().is_some_and(|e| e == "tflite") {
             out.push(path);
         }
-    }
-}
-
-/// A deterministic xorshift generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
