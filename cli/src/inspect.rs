@@ -1,8 +1,7 @@
 //! `rune inspect`: what a .rune holds.
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use runtime::{Artifact, StageKind};
+use runtime::Artifact;
 
 use crate::{Failure, Format, Io, io_failure};
 
@@ -18,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let artifact = read_artifact(&args.file)?;
     let text = match args.format {
-        Format::Text => describe(&artifact),
+        Format::Text => artifact.describe(),
         Format::Json => {
             let version = artifact
                 .build
@@ -43,83 +42,4 @@ pub(crate) fn read_artifact(path: &std::path::Path) -> Result<Artifact, Failure>
         std::fs::read(path).map_err(|e| Failure::new(format!("Unable to read \"{}\"", path.display())).caused_by(e))?;
     Artifact::from_bytes(&bytes)
         .map_err(|e| Failure::new(format!("Unable to load \"{}\"", path.display())).caused_by(e))
-}
-
-/// The text format of `rune inspect` (spec §5.4), groups in declaration order.
-pub fn describe(artifact: &Artifact) -> String {
-    let m = &artifact.manifest;
-    let mut out = String::new();
-    let _ = writeln!(out, "Name: {}", m.name);
-    let shape = |t: &runtime::TensorRef| m.tensor_type(t).map_or_else(|| "?".to_string(), ToString::to_string);
-    type Filter = fn(&StageKind) -> bool;
-    let sections: [(&str, Filter); 4] = [
-        ("Capabilities", |k| matches!(k, StageKind::Capability(_))),
-        ("Models", |k| matches!(k, StageKind::Model { .. })),
-        ("Proc Blocks", |k| matches!(k, StageKind::ProcBlock { .. })),
-        ("Outputs", |k| matches!(k, StageKind::Out(_))),
-    ];
-    for (title, filter) in sections {
-        let stages: Vec<_> = m.stages.iter().filter(|s| filter(&s.kind)).collect();
-        if stages.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "{title}:");
-        for stage in stages {
-            let qualifier = match &stage.kind {
-                StageKind::Capability(kind) => kind.display_name().to_string(),
-                StageKind::Model { file, format } => {
-                    let size =
-                        artifact.models.get(&stage.name).map(|b| format!(", {} bytes", b.len())).unwrap_or_default();
-                    format!("{file} ({}{size})", format.name())
-                }
-                StageKind::ProcBlock { path, .. } => path.clone(),
-                StageKind::Out(kind) => kind.graph_name().to_string(),
-            };
-            let _ = writeln!(out, "- {}: {qualifier}", stage.name);
-            if !stage.inputs.is_empty() {
-                let _ = writeln!(out, "  Inputs:");
-                for input in &stage.inputs {
-                    let _ = writeln!(out, "  - {}", shape(input));
-                }
-            }
-            if !stage.outputs.is_empty() {
-                let _ = writeln!(out, "  Outputs:");
-                for output in &stage.outputs {
-                    let _ = writeln!(out, "  - {output}");
-                }
-            }
-            if !stage.args.is_empty() {
-                let _ = writeln!(out, "  Arguments:");
-                for (key, value) in &stage.args {
-                    let value =
-                        if value.contains('\n') { format!("{} lines", value.lines().count()) } else { value.clone() };
-                    let _ = writeln!(out, "    {key}: {value}");
-                }
-            }
-        }
-    }
-    if !m.resources.is_empty() {
-        let _ = writeln!(out, "Resources:");
-        for r in &m.resources {
-            let size = artifact
-                .resources
-                .get(&r.name)
-                .map(|b| format!(", {} bytes", b.len()))
-                .unwrap_or_else(|| ", no default".to_string());
-            let _ = writeln!(out, "\t{} ({}{size})", r.name, r.ty.name());
-        }
-    }
-    match &artifact.build {
-        Some(b) => {
-            let mut extra: Vec<&str> = Vec::new();
-            extra.extend(b.compiler.as_deref());
-            extra.extend(b.date.as_deref());
-            let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
-            let _ = writeln!(out, "Compiled by: Rune v{}{extra}", b.version);
-        }
-        None => {
-            let _ = writeln!(out, "Compiled by: unknown");
-        }
-    }
-    out
 }

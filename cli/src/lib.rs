@@ -18,7 +18,6 @@ mod run;
 pub mod serve;
 
 pub use disk::DiskFiles;
-pub use inspect::describe as describe_artifact;
 
 /// Rune: build, inspect and run ML pipelines described by Runefiles.
 #[derive(Debug, Parser)]

@@ -13,6 +13,8 @@
 //!
 //! The reader validates everything and never panics: bounded section sizes and counts, JSON schema,
 //! references between stages/tensors/resources/models.
+use std::fmt::Write as _;
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
@@ -226,6 +228,94 @@ fn parse_version(data: &[u8]) -> Result<BuildInfo, ArtifactError> {
         .or_else(|| value.pointer("/crate_info/version").and_then(Value::as_str).map(str::to_string))
         .ok_or_else(|| invalid(VERSION_SECTION, "no \"version\""))?;
     Ok(BuildInfo { version, compiler: text("compiler"), date: text("date") })
+}
+
+impl Artifact {
+    /// The text format of `rune inspect` (spec §5.4), groups in declaration order.
+    pub fn describe(&self) -> String {
+        let artifact = self;
+        let m = &artifact.manifest;
+        let mut out = String::new();
+        let _ = writeln!(out, "Name: {}", m.name);
+        let shape = |t: &TensorRef| m.tensor_type(t).map_or_else(|| "?".to_string(), ToString::to_string);
+        type Filter = fn(&StageKind) -> bool;
+        let sections: [(&str, Filter); 4] = [
+            ("Capabilities", |k| matches!(k, StageKind::Capability(_))),
+            ("Models", |k| matches!(k, StageKind::Model { .. })),
+            ("Proc Blocks", |k| matches!(k, StageKind::ProcBlock { .. })),
+            ("Outputs", |k| matches!(k, StageKind::Out(_))),
+        ];
+        for (title, filter) in sections {
+            let stages: Vec<_> = m.stages.iter().filter(|s| filter(&s.kind)).collect();
+            if stages.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}:");
+            for stage in stages {
+                let qualifier = match &stage.kind {
+                    StageKind::Capability(kind) => kind.display_name().to_string(),
+                    StageKind::Model { file, format } => {
+                        let size = artifact
+                            .models
+                            .get(&stage.name)
+                            .map(|b| format!(", {} bytes", b.len()))
+                            .unwrap_or_default();
+                        format!("{file} ({}{size})", format.name())
+                    }
+                    StageKind::ProcBlock { path, .. } => path.clone(),
+                    StageKind::Out(kind) => kind.graph_name().to_string(),
+                };
+                let _ = writeln!(out, "- {}: {qualifier}", stage.name);
+                if !stage.inputs.is_empty() {
+                    let _ = writeln!(out, "  Inputs:");
+                    for input in &stage.inputs {
+                        let _ = writeln!(out, "  - {}", shape(input));
+                    }
+                }
+                if !stage.outputs.is_empty() {
+                    let _ = writeln!(out, "  Outputs:");
+                    for output in &stage.outputs {
+                        let _ = writeln!(out, "  - {output}");
+                    }
+                }
+                if !stage.args.is_empty() {
+                    let _ = writeln!(out, "  Arguments:");
+                    for (key, value) in &stage.args {
+                        let value = if value.contains('\n') {
+                            format!("{} lines", value.lines().count())
+                        } else {
+                            value.clone()
+                        };
+                        let _ = writeln!(out, "    {key}: {value}");
+                    }
+                }
+            }
+        }
+        if !m.resources.is_empty() {
+            let _ = writeln!(out, "Resources:");
+            for r in &m.resources {
+                let size = artifact
+                    .resources
+                    .get(&r.name)
+                    .map(|b| format!(", {} bytes", b.len()))
+                    .unwrap_or_else(|| ", no default".to_string());
+                let _ = writeln!(out, "\t{} ({}{size})", r.name, r.ty.name());
+            }
+        }
+        match &artifact.build {
+            Some(b) => {
+                let mut extra: Vec<&str> = Vec::new();
+                extra.extend(b.compiler.as_deref());
+                extra.extend(b.date.as_deref());
+                let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+                let _ = writeln!(out, "Compiled by: Rune v{}{extra}", b.version);
+            }
+            None => {
+                let _ = writeln!(out, "Compiled by: unknown");
+            }
+        }
+        out
+    }
 }
 
 // ---- .rune_graph (writing) ----

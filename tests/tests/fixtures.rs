@@ -71,7 +71,7 @@ fn golden_outputs_of_passing_fixtures() {
         assert_golden(&format!("{name}.dot"), &compiler::dot::to_dot(&compilation.graph));
         assert_golden(&format!("{name}.svg"), &compiler::svg::to_svg(&compilation.graph));
         let artifact = compilation.artifact(BuildInfo::playground(None)).unwrap();
-        assert_golden(&format!("{name}.inspect.txt"), &rune_cli::describe_artifact(&artifact));
+        assert_golden(&format!("{name}.inspect.txt"), &artifact.describe());
         let rendered = compiler::render::render(&compilation.diagnostics.0, &format!("{name}.yml"), &source);
         assert_golden(&format!("{name}.diagnostics.txt"), &rendered);
     }
