@@ -226,20 +226,49 @@ impl Server {
         Stopper(Arc::clone(&self.http))
     }
 
-    /// Serves requests until stopped.
+    /// Serves requests until stopped, on [`WORKERS`] threads (a large file sent to a slow
+    /// phone must not hold up the page's other requests).
     pub fn run(&self) {
-        for request in self.http.incoming_requests() {
-            let reply = self.site.respond(request.method().as_str(), request.url()).with_security_headers();
-            let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-            for (name, value) in &reply.headers {
-                if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                    response.add_header(header);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<tiny_http::Request>(WORKERS * 8);
+        let receiver = std::sync::Mutex::new(receiver);
+        std::thread::scope(|scope| {
+            for _ in 0..WORKERS {
+                scope.spawn(|| {
+                    loop {
+                        let next = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match next {
+                            Ok(request) => respond(&self.site, request),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            }
+            for request in self.http.incoming_requests() {
+                if sender.send(request).is_err() {
+                    break;
                 }
             }
-            // A client that went away is not the server's problem.
-            let _ = request.respond(response);
+            drop(sender);
+        });
+    }
+}
+
+/// Threads that answer requests.
+pub const WORKERS: usize = 8;
+
+fn respond(site: &Site, request: tiny_http::Request) {
+    let reply = site.respond(request.method().as_str(), request.url()).with_security_headers();
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    for (name, value) in &reply.headers {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
         }
     }
+    // A client that went away is not the server's problem.
+    let _ = request.respond(response);
 }
 
 /// Stops a [`Server`].
