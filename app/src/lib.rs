@@ -16,7 +16,9 @@
 //!
 //! The compiler does all the work ([`compiler::compile`], [`compiler::svg::to_svg`],
 //! [`compiler::render::render`]); components stay mostly `view!`.
+pub mod address;
 pub mod components;
+pub mod crash;
 mod download;
 pub mod editor_marks;
 pub mod engine;
@@ -24,12 +26,13 @@ pub mod examples;
 pub mod hooks;
 pub mod protocol;
 pub mod runner;
+pub mod share;
 pub mod state;
 pub mod uploads;
 #[cfg(feature = "worker")]
 pub mod worker;
 
-pub use components::{Editor, GraphView, Inputs, Problems, Results, Toolbar};
+pub use components::{Editor, GraphView, Inputs, OpenedRunePanel, Problems, Results, Toolbar};
 pub use state::AppState;
 
 use leptos::prelude::*;
@@ -37,7 +40,9 @@ use leptos::prelude::*;
 /// The whole playground, with its state restored from `localStorage`.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(AppState::restore());
+    let state = AppState::restore();
+    provide_context(state);
+    address::open_from_address(state);
     view! { <Playground /> }
 }
 
@@ -59,6 +64,7 @@ pub fn Playground() -> impl IntoView {
                 </div>
                 <Toolbar />
             </header>
+            <OpenedRunePanel />
             <main class="workspace">
                 <Editor />
                 <GraphView />
@@ -70,8 +76,9 @@ pub fn Playground() -> impl IntoView {
     }
 }
 
-/// Mounts [`App`] on the page's `<body>`, with panics reported to the console.
+/// Mounts [`App`] on the page's `<body>`. A panic is logged to the console and shows the
+/// recovery panel of [`crash`].
 pub fn mount() {
-    console_error_panic_hook::set_once();
+    crash::install();
     leptos::mount::mount_to_body(App);
 }

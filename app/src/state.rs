@@ -9,11 +9,13 @@ use std::time::Duration;
 use compiler::{Compilation, MemoryFiles, Span};
 use leptos::html::Textarea;
 use leptos::prelude::*;
+use runtime::Artifact;
 
 use crate::editor_marks;
 use crate::examples::{self, Example};
 use crate::hooks::{use_debounced, use_local_storage};
 use crate::protocol::{RunFailure, RunResult};
+use crate::share;
 use crate::uploads::{self, Role, Upload};
 
 /// The `localStorage` key of the editor's text.
@@ -61,6 +63,40 @@ pub struct AppState {
     pub run: RwSignal<RunStatus>,
     /// Seeds RAND capabilities.
     pub seed: RwSignal<u64>,
+    /// A `.rune` the user opened (a file, or `?rune=` from `rune serve`). While one is open, the
+    /// graph and the Run button use it instead of the editor's Runefile; the editor keeps its text.
+    pub opened: RwSignal<Option<Arc<OpenedRune>>>,
+    /// Why the latest `.rune` or share link could not be opened (shown until dismissed or the
+    /// next success).
+    pub open_error: RwSignal<Option<String>>,
+}
+
+/// A `.rune` opened in the playground, read and checked.
+#[derive(Debug, PartialEq)]
+pub struct OpenedRune {
+    pub file_name: String,
+    /// The file as opened: what a run sends to the worker.
+    pub bytes: Arc<Vec<u8>>,
+    pub artifact: Artifact,
+    /// What `rune inspect` prints for it.
+    pub summary: String,
+    /// Its pipeline drawn as SVG.
+    pub svg: String,
+}
+
+impl OpenedRune {
+    /// Reads a `.rune` and checks its models, or says why it cannot be opened.
+    pub fn read(file_name: &str, bytes: Vec<u8>) -> Result<OpenedRune, String> {
+        let cannot = |why: String| format!("\"{file_name}\" cannot be opened: {why}");
+        let artifact = Artifact::from_bytes(&bytes).map_err(|e| cannot(e.to_string()))?;
+        for (stage, model) in &artifact.models {
+            runtime::tflite::read_info(model)
+                .map_err(|e| cannot(format!("the model of stage \"{stage}\" is not a TensorFlow Lite model: {e}")))?;
+        }
+        let summary = artifact.describe();
+        let svg = compiler::svg::to_svg(&compiler::graph::Graph::from_manifest(&artifact.manifest));
+        Ok(OpenedRune { file_name: file_name.to_string(), bytes: Arc::new(bytes), artifact, summary, svg })
+    }
 }
 
 /// Where the latest run is.
@@ -91,6 +127,13 @@ impl AppState {
     pub fn restore() -> Self {
         let source = use_local_storage(SOURCE_KEY, || examples::default_example().source.to_string());
         let state = AppState::build(source);
+        // A share link's Runefile replaces the saved text (and is saved in turn).
+        if let Some(shared) = take_shared_fragment() {
+            match shared {
+                Ok(text) => source.set(text),
+                Err(why) => state.open_error.set(Some(why)),
+            }
+        }
         // A saved example comes back with its generated files.
         let saved = source.get_untracked();
         if let Some(example) = examples::EXAMPLES.iter().find(|e| e.source == saved) {
@@ -131,6 +174,8 @@ impl AppState {
             uploads: RwSignal::new(Vec::new()),
             run: RwSignal::new(RunStatus::Idle),
             seed: RwSignal::new(DEFAULT_SEED),
+            opened: RwSignal::new(None),
+            open_error: RwSignal::new(None),
         }
     }
 
@@ -156,6 +201,48 @@ impl AppState {
             }
         });
         Ok(role)
+    }
+
+    /// Opens a `.rune`: on success it replaces the opened one (the editor's text stays); on
+    /// failure [`AppState::open_error`] says why and everything else is left as it was.
+    pub fn open_rune(self, file_name: &str, bytes: Vec<u8>) -> Result<(), String> {
+        match OpenedRune::read(file_name, bytes) {
+            Ok(opened) => {
+                self.open_error.set(None);
+                self.opened.set(Some(Arc::new(opened)));
+                self.run.set(RunStatus::Idle);
+                Ok(())
+            }
+            Err(why) => {
+                self.open_error.set(Some(why.clone()));
+                Err(why)
+            }
+        }
+    }
+
+    /// Closes the opened `.rune`: the editor's Runefile is what runs again.
+    pub fn close_rune(self) {
+        if self.opened.with_untracked(Option::is_some) {
+            self.opened.set(None);
+            self.run.set(RunStatus::Idle);
+        }
+    }
+
+    /// The pipeline that runs, with what reading it: the opened `.rune`'s, else the editor's.
+    /// Tracks both.
+    pub fn with_manifest<T>(self, f: impl FnOnce(Result<&runtime::Manifest, String>) -> T) -> T {
+        if let Some(opened) = self.opened.get() {
+            return f(Ok(&opened.artifact.manifest));
+        }
+        self.compiled.with(|compiled| {
+            if compiled.compilation.has_errors() {
+                return f(Err("Fix the errors in the Runefile to run it.".to_string()));
+            }
+            match compiled.compilation.manifest() {
+                Ok(manifest) => f(Ok(&manifest)),
+                Err(e) => f(Err(format!("The Runefile cannot be built: {e}"))),
+            }
+        })
     }
 
     /// Removes an added file.
@@ -207,6 +294,19 @@ impl AppState {
         let top = editor_marks::scroll_top_for_line(line, line_height(&textarea), viewport);
         textarea.set_scroll_top(top.round() as i32);
     }
+}
+
+/// Reads a share link's Runefile from the address and removes the fragment, so that a reload
+/// keeps later edits instead of going back to the link's text.
+fn take_shared_fragment() -> Option<Result<String, String>> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let shared = share::decode(&location.hash().ok()?)?;
+    let rest = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&rest));
+    }
+    Some(shared)
 }
 
 /// The textarea's computed line height in pixels.

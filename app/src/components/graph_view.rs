@@ -13,8 +13,15 @@ use crate::state::AppState;
 #[component]
 pub fn GraphView() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let svg = Memo::new(move |_| state.compiled.with(|compiled| compiler::svg::to_svg(&compiled.compilation.graph)));
-    let stage_count = move || state.compiled.with(|compiled| compiled.compilation.graph.stages.len());
+    // An opened `.rune` is drawn instead of the editor's Runefile (its stages have no spans).
+    let svg = Memo::new(move |_| match state.opened.get() {
+        Some(opened) => opened.svg.clone(),
+        None => state.compiled.with(|compiled| compiler::svg::to_svg(&compiled.compilation.graph)),
+    });
+    let stage_count = move || match state.opened.get() {
+        Some(opened) => opened.artifact.manifest.stages.len(),
+        None => state.compiled.with(|compiled| compiled.compilation.graph.stages.len()),
+    };
 
     let on_click = move |ev: leptos::ev::MouseEvent| {
         if let Some(span) = stage_span(&ev) {

@@ -15,11 +15,8 @@ pub fn Inputs() -> impl IntoView {
     let state = expect_context::<AppState>();
     let errors = RwSignal::new(Vec::<String>::new());
     let dragging = RwSignal::new(false);
-    let needed = Memo::new(move |_| {
-        state
-            .compiled
-            .with(|compiled| compiled.compilation.manifest().map(|m| protocol::needed_inputs(&m)).unwrap_or_default())
-    });
+    let needed =
+        Memo::new(move |_| state.with_manifest(|manifest| manifest.map(protocol::needed_inputs).unwrap_or_default()));
 
     let add = move |files: FileList| {
         errors.set(Vec::new());
@@ -28,7 +25,14 @@ pub fn Inputs() -> impl IntoView {
             spawn_local(async move {
                 let name = file.name();
                 let outcome = match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => state.add_file(&name, js_sys::Uint8Array::new(&buffer).to_vec()).map(|_| ()),
+                    Ok(buffer) => {
+                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                        if is_rune_file(&name) {
+                            state.open_rune(&name, bytes)
+                        } else {
+                            state.add_file(&name, bytes).map(|_| ())
+                        }
+                    }
                     Err(_) => Err(format!("\"{name}\" could not be read.")),
                 };
                 if let Err(why) = outcome {
@@ -164,4 +168,9 @@ fn UploadRow(upload: Upload) -> impl IntoView {
             </button>
         </li>
     }
+}
+
+/// Whether a file is opened as a compiled Rune rather than added as an input.
+pub fn is_rune_file(name: &str) -> bool {
+    crate::uploads::extension(name) == "rune"
 }

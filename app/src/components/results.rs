@@ -20,22 +20,20 @@ pub const MAX_BARS: usize = 96;
 
 /// Why the pipeline cannot run now, if it cannot: errors, missing inputs, a run in progress.
 pub fn blocked_reasons(state: AppState) -> Vec<String> {
-    state.compiled.with(|compiled| {
-        if compiled.compilation.has_errors() {
-            return vec!["Fix the errors in the Runefile to run it.".to_string()];
-        }
-        match compiled.compilation.manifest() {
-            Ok(manifest) => protocol::missing_inputs(&manifest, |kind| state.input_count(kind)),
-            Err(e) => vec![format!("The Runefile cannot be built: {e}")],
-        }
+    state.with_manifest(|manifest| match manifest {
+        Ok(manifest) => protocol::missing_inputs(manifest, |kind| state.input_count(kind)),
+        Err(why) => vec![why],
     })
 }
 
-/// Compiles the current text and starts a run in the worker.
+/// Starts a run in the worker of the opened `.rune`, else of the compiled editor text.
 fn run_now(state: AppState) {
-    let rune = state.compiled.with_untracked(|compiled| {
-        compiled.compilation.to_bytes(runtime::BuildInfo::playground(None)).map_err(|e| e.to_string())
-    });
+    let rune = match state.opened.get_untracked() {
+        Some(opened) => Ok(opened.bytes.to_vec()),
+        None => state.compiled.with_untracked(|compiled| {
+            compiled.compilation.to_bytes(runtime::BuildInfo::playground(None)).map_err(|e| e.to_string())
+        }),
+    };
     let rune = match rune {
         Ok(rune) => rune,
         Err(why) => {
@@ -61,8 +59,8 @@ pub fn Results() -> impl IntoView {
     let blocked = Memo::new(move |_| blocked_reasons(state));
     let busy = move || state.run.with(RunStatus::is_busy);
     let uses_random = Memo::new(move |_| {
-        state.compiled.with(|compiled| {
-            compiled.compilation.manifest().is_ok_and(|m| {
+        state.with_manifest(|manifest| {
+            manifest.is_ok_and(|m| {
                 m.stages.iter().any(|s| matches!(s.kind, runtime::StageKind::Capability(CapabilityKind::Random)))
             })
         })

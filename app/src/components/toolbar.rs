@@ -1,5 +1,9 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlInputElement;
 
+use crate::components::ShareButton;
 use crate::download::download_bytes;
 use crate::examples::{self, EXAMPLES};
 use crate::state::{AppState, rune_file_name};
@@ -29,6 +33,22 @@ pub fn Toolbar() -> impl IntoView {
         set_download_error.set(outcome.err().map(|why| format!("Download failed: {why}")));
     };
 
+    let on_open = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        // Opening the same file again must fire `change` again.
+        input.set_value("");
+        spawn_local(async move {
+            let name = file.name();
+            match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    let _ = state.open_rune(&name, js_sys::Uint8Array::new(&buffer).to_vec());
+                }
+                Err(_) => state.open_error.set(Some(format!("\"{name}\" could not be read."))),
+            }
+        });
+    };
+
     view! {
         <div class="toolbar" role="toolbar" aria-label="Playground actions">
             <label class="field">
@@ -54,6 +74,10 @@ pub fn Toolbar() -> impl IntoView {
                     on:input=move |ev| state.name.set(event_target_value(&ev))
                 />
             </label>
+            <label class="button" title="Open a compiled .rune to inspect and run it">
+                "Open .rune…"
+                <input type="file" accept=".rune,.wasm" class="visually-hidden" data-testid="open-rune" on:change=on_open />
+            </label>
             <button
                 type="button"
                 class="button primary"
@@ -67,7 +91,28 @@ pub fn Toolbar() -> impl IntoView {
                 </svg>
                 <span>"Download "<span class="file-name">{file_name}</span></span>
             </button>
+            <ShareButton />
             {move || download_error.get().map(|message| view! { <span class="toolbar-error" role="alert">{message}</span> })}
+            {move || {
+                state
+                    .open_error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <span class="toolbar-error" role="alert" data-testid="open-error">
+                                {message}
+                                <button
+                                    type="button"
+                                    class="icon-button"
+                                    aria-label="Dismiss"
+                                    on:click=move |_| state.open_error.set(None)
+                                >
+                                    "✕"
+                                </button>
+                            </span>
+                        }
+                    })
+            }}
         </div>
     }
 }
