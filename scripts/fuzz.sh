@@ -16,7 +16,8 @@ trap 'rm -rf "$CORPUS"' EXIT
 TARGETS=(runefile artifact tflite importer capabilities)
 for target in "${TARGETS[@]}"; do mkdir -p "$CORPUS/$target"; done
 cp "$ROOT"/tests/runefiles/*/*.yml "$CORPUS/runefile/"
-# Regression inputs (crashers fixed earlier) are replayed first by libFuzzer.
+# Regression inputs (fuzz/regressions/<target>: hostile inputs and crashers fixed earlier) seed
+# libFuzzer here and are replayed natively by tests/tests/fuzz_regressions.rs.
 for target in "${TARGETS[@]}"; do
   [ -d "$ROOT/fuzz/regressions/$target" ] && cp "$ROOT/fuzz/regressions/$target"/* "$CORPUS/$target/" 2>/dev/null || true
 done

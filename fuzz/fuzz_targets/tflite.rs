@@ -2,11 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(info) = runtime::tflite::read_info(data) {
-        for t in info.inputs.iter().chain(&info.outputs) {
-            let _ = t.describe();
-            let _ = t.tensor_type();
-        }
-    }
-});
+#[path = "../checks.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| checks::tflite(data));
