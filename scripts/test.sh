@@ -47,6 +47,7 @@ if [ "$FUZZ_SECONDS" -gt 0 ]; then
   step "fuzzing (${FUZZ_SECONDS}s per target)" bash scripts/fuzz.sh "$FUZZ_SECONDS"
 fi
 step "playground release build (trunk)" trunk build --release --locked
+step "bundle size (first load under 2.5 MiB gzip)" bash scripts/bundle-size.sh dist
 step "wasm-bindgen tests (headless Chromium)" bash -c 'cd app && wasm-pack test --headless --chrome --mode no-install'
 step "end-to-end (Playwright + Chromium)" bash scripts/e2e.sh
 
