@@ -49,5 +49,5 @@ wait_for "http://127.0.0.1:$SERVE_PORT/" "$RUNE_SERVER"
 
 status=0
 FIXTURES="$FIXTURES" BASE_URL="http://127.0.0.1:$PORT/" SERVE_URL="http://127.0.0.1:$SERVE_PORT/" RUNE_BIN="$RUNE_BIN" \
-  node --test --test-reporter=spec --test-concurrency=1 e2e/app.test.mjs e2e/rune.test.mjs || status=$?
+  node --test --test-reporter=spec --test-concurrency=1 e2e/app.test.mjs e2e/rune.test.mjs e2e/zoo.test.mjs || status=$?
 exit "$status"
