@@ -137,6 +137,8 @@ impl AppState {
         // A saved example comes back with its generated files.
         let saved = source.get_untracked();
         if let Some(example) = examples::EXAMPLES.iter().find(|e| e.source == saved) {
+            state.example.set(Some(example.id));
+            state.name.set(example.rune_name.to_string());
             for (name, bytes) in example.files() {
                 let _ = state.add_file(name, bytes);
             }

@@ -400,12 +400,14 @@ async fn tensors_show_as_labels_pictures_and_tables() {
     let scores = TensorView::from_tensor(
         &Tensor::new(vec![1, 5], TensorData::F32(vec![0.1, 0.7, 0.05, 0.1, 0.05])).expect("scores"),
     );
+    let many = TensorView::from_tensor(&Tensor::vector(TensorData::F32((0..100).map(|i| i as f32).collect())));
     let root = section();
     let handle = mount_to(root.clone(), move || {
         view! {
             <div class="labels-box"><TensorBox tensor=labels.clone() /></div>
             <div class="picture-box"><TensorBox tensor=picture.clone() /></div>
             <div class="scores-box"><TensorBox tensor=scores.clone() /></div>
+            <div class="many-box"><TensorBox tensor=many.clone() /></div>
         }
     });
     tick().await;
@@ -423,7 +425,12 @@ async fn tensors_show_as_labels_pictures_and_tables() {
     assert_eq!(rows.len(), 5);
     let top: Vec<String> = find_all(&root, ".scores-box tr.top th").iter().filter_map(|th| th.text_content()).collect();
     assert_eq!(top, vec!["0", "1", "3"], "highlighted in index order");
-    assert!(find_all(&root, ".scores-box .histogram-box svg rect").len() == 5);
+    // Every value is in the table with its bar: no strip above it.
+    assert!(find_all(&root, ".scores-box .histogram-box").is_empty());
+    // 100 values: the table shows the 32 largest, the strip all of them (2 per bar).
+    let rows = find_all(&root, ".many-box [data-testid=numbers] tr");
+    assert_eq!(rows.len(), rune_app::components::results::MAX_ROWS);
+    assert_eq!(find_all(&root, ".many-box .histogram-box svg rect").len(), 50);
     drop(handle);
     root.remove();
 }

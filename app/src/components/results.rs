@@ -274,7 +274,8 @@ fn number_table(tensor: &TensorView, numbers: &[Option<f64>]) -> impl IntoView +
     let scale = |v: Option<f64>| v.map_or(0.0, |v| if max_abs > 0.0 { v.abs() / max_abs * 100.0 } else { 0.0 });
     let largest = numbers.len() > MAX_ROWS;
     let caption = largest.then(|| format!("The {MAX_ROWS} largest of {} values", numbers.len()));
-    let histogram = (numbers.len() > 1).then(|| histogram(numbers, max_abs));
+    // The strip shows every value when the table cannot; a table of all values has its own bars.
+    let histogram = largest.then(|| histogram(numbers, max_abs));
     let dims = tensor.dimensions.clone();
     view! {
         {histogram}
