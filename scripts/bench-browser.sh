@@ -7,7 +7,7 @@
 #                                            `trunk build --release`); only its worker is used.
 # Env: RUNS (default 30 timed runs per side and model), MIN_RUNS (10), BUDGET (25: seconds of
 #      timed runs per model, after MIN_RUNS), THREADED=0 skips LiteRT.js's threaded build,
-#      CHROMIUM (default /usr/bin/chromium).
+#      CHROMIUM (default /usr/bin/chromium), ZOO (default ../shared/zoo; absent: generated model only).
 #
 # Models: with ../shared/zoo, the tutorial's pipeline on the zoo's MobileNetV2 (uint8) and the
 # mushroom photo (as tests/tests/tutorial.rs and e2e/zoo.test.mjs build it); always the generated
@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 DIST="${1:-dist}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-ZOO="$ROOT/../shared/zoo"
+ZOO="${ZOO:-$ROOT/../shared/zoo}"
 OUT="$ROOT/target/bench-browser.md"
 export PATH="$HOME/.cargo/bin:$PATH"
 
