@@ -136,7 +136,10 @@ let litert = null;
 async function initLiteRt({ threads }) {
   const started = now();
   await loadLiteRt('./node_modules/@litertjs/core/wasm/', threads ? { threads: true } : {});
-  litert = { threads, loadMs: now() - started, wasmThreads: getGlobalLiteRt().liteRtWasm.getThreadCount() };
+  // Which of its builds LiteRT.js picked (relaxed SIMD or compat, threaded or not).
+  const wasm = performance.getEntriesByType('resource').map((e) => e.name.split('/').pop())
+    .filter((name) => /^litert_wasm.*\.wasm$/.test(name));
+  litert = { threads, loadMs: now() - started, wasmThreads: getGlobalLiteRt().liteRtWasm.getThreadCount(), wasm };
   return litert;
 }
 

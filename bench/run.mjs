@@ -173,7 +173,7 @@ function tables(results, env) {
     `crossOriginIsolated ${env.crossOriginIsolated}, navigator.hardwareConcurrency ${env.hardwareConcurrency}; ` +
     `${env.cpu}, ${env.cores} cores, load average at start ${env.load}. Medians over the timed runs ` +
     '(the two sides alternate run by run after one warm-up run each); times in ms.', '');
-  push('| model (input image) | top-1 (both sides) | ours: pipeline | LiteRT.js: pipeline (1 thread) | **ours / LiteRT.js** | ours: round trip to the worker | LiteRT.js threaded (threads) | ours: first-run load | LiteRT.js: load + compile | runs |');
+  push('| model (input image) | top-1 (both sides) | ours: pipeline | LiteRT.js: pipeline (1 thread) | **ours / LiteRT.js** | ours: round trip to the worker | LiteRT.js threaded (threads) | ours: load (first run) | LiteRT.js: load + compile (first run) | runs |');
   push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { model, sides } of results) {
     const ours = sides.find((s) => s.side === 'ours-plain');
@@ -181,7 +181,7 @@ function tables(results, env) {
     const threaded = sides.find((s) => s.side === 'litert-threads');
     const simd = sides.find((s) => s.side === 'ours-simd');
     const top = (ours ?? lite)?.tops[0]?.split(', ')[0] ?? '–';
-    push(`| ${model.title} (${model.image.split('/').pop()}) | ${top} | ${ms(ours?.total)}${simd ? ` (SIMD: ${ms(simd.total)})` : ''} | ${ms(lite?.total)} | **${ratio(ours?.total, lite?.total)}**${simd ? ` (SIMD: ${ratio(simd.total, lite?.total)})` : ''} | ${ms(ours?.roundTrip)} | ${threaded ? `${ms(threaded.total)} (${threaded.numThreads})` : '–'} | ${ms(ours?.warmup.loadMs)} | ${ms(lite?.loadMs)} | ${ours?.runs ?? lite?.runs} |`);
+    push(`| ${model.title} (${model.image.split('/').pop()}) | ${top} | ${ms(ours?.total)}${simd ? ` (SIMD: ${ms(simd.total)})` : ''} | ${ms(lite?.total)} | **${ratio(ours?.total, lite?.total)}**${simd ? ` (SIMD: ${ratio(simd.total, lite?.total)})` : ''} | ${ms(ours?.roundTrip)} | ${threaded ? `${ms(threaded.total)} (${threaded.numThreads})` : '–'} | ${ms(ours?.warmup.loadMs)} (${ms(ours?.warmup.total)}) | ${ms(lite?.loadMs)} (${ms(lite?.warmup.total)}) | ${ours?.runs ?? lite?.runs} |`);
   }
   push('', 'Per stage (medians of each stage over the same runs; "pipeline" is the whole run):', '');
   push('| model | side | decode + resize | model | post-processing | pipeline |');
@@ -245,7 +245,7 @@ try {
   };
   console.log(`[bench] Chromium ${env.browser}, crossOriginIsolated ${env.crossOriginIsolated}, workers: ${WORKERS.map((w) => w.name).join(', ')}`);
   const lite = await page.evaluate(() => window.bench.initLiteRt({ threads: false }));
-  console.log(`[bench] LiteRT.js (single-threaded build) loaded in ${lite.loadMs.toFixed(0)} ms`);
+  console.log(`[bench] LiteRT.js (single-threaded build: ${lite.wasm.join(', ')}) loaded in ${lite.loadMs.toFixed(0)} ms`);
 
   const results = [];
   for (const model of MODELS) {
@@ -261,7 +261,7 @@ try {
     const { context: threadedContext, page: threadedPage } = await openPage();
     try {
       const t = await threadedPage.evaluate(() => window.bench.initLiteRt({ threads: true }));
-      console.log(`[bench] LiteRT.js (threaded build, ${t.wasmThreads} threads) loaded in ${t.loadMs.toFixed(0)} ms`);
+      console.log(`[bench] LiteRT.js (threaded build: ${t.wasm.join(', ')}, ${t.wasmThreads} threads) loaded in ${t.loadMs.toFixed(0)} ms`);
       for (const r of results) {
         const cfg = { ...r.model, workers: [], litert: true, runs: RUNS, minRuns: MIN_RUNS, budgetMs: BUDGET_MS };
         r.sides.push(...await threadedPage.evaluate((c) => window.bench.runModel(c), cfg));
