@@ -155,7 +155,9 @@ function summarise(side) {
     decode: pick((s) => s.stages.decode),
     model: pick((s) => s.stages.model),
     post: pick((s) => s.stages.post),
-    tops: [...new Set([side.warmup, ...side.samples].map((s) => s.top.join(', ')))],
+    // Labels may hold commas ("goldfish, Carassius auratus"): top-1s are compared as they are.
+    top1s: [...new Set([side.warmup, ...side.samples].map((s) => s.top[0]))],
+    tops: [...new Set([side.warmup, ...side.samples].map((s) => s.top.map((l) => `"${l}"`).join(', ')))],
   };
 }
 
@@ -180,7 +182,7 @@ function tables(results, env) {
     const lite = sides.find((s) => s.side === 'litert');
     const threaded = sides.find((s) => s.side === 'litert-threads');
     const simd = sides.find((s) => s.side === 'ours-simd');
-    const top = (ours ?? lite)?.tops[0]?.split(', ')[0] ?? '–';
+    const top = (ours ?? lite)?.top1s[0] ?? '–';
     push(`| ${model.title} (${model.image.split('/').pop()}) | ${top} | ${ms(ours?.total)}${simd ? ` (SIMD: ${ms(simd.total)})` : ''} | ${ms(lite?.total)} | **${ratio(ours?.total, lite?.total)}**${simd ? ` (SIMD: ${ratio(simd.total, lite?.total)})` : ''} | ${ms(ours?.roundTrip)} | ${threaded ? `${ms(threaded.total)} (${threaded.numThreads})` : '–'} | ${ms(ours?.warmup.loadMs)} (${ms(ours?.warmup.total)}) | ${ms(lite?.loadMs)} (${ms(lite?.warmup.total)}) | ${ours?.runs ?? lite?.runs} |`);
   }
   push('', 'Per stage (medians of each stage over the same runs; "pipeline" is the whole run):', '');
@@ -274,7 +276,7 @@ try {
 
   const summary = results.map(({ model, sides }) => ({ model, sides: sides.map(summarise) }));
   for (const { model, sides } of summary) {
-    const tops = new Set(sides.flatMap((s) => s.tops.map((t) => t.split(', ')[0])));
+    const tops = new Set(sides.flatMap((s) => s.top1s));
     const line = sides.map((s) => `${SIDE_NAMES[s.side] ?? s.side}: ${s.tops.join(' | ')}`).join('; ');
     console.log(`[bench] ${model.name} top-3: ${line}`);
     if (tops.size !== 1) {

@@ -17,8 +17,9 @@
 # Installs bench/node_modules (npm ci, about 50 MB) when missing. A few minutes in all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIST="${1:-$ROOT/dist}"
+[ -d "$DIST" ] && DIST="$(cd "$DIST" && pwd)" # relative to where the script was started
 cd "$ROOT"
-DIST="${1:-dist}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 ZOO="${ZOO:-$ROOT/../shared/zoo}"
 OUT="$ROOT/target/bench-browser.md"
