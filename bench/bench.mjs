@@ -39,12 +39,12 @@ class RuneWorker {
   /** Starts the worker at `url` and resolves once it has said "ready". */
   static async start(url) {
     const started = now();
-    const self = new RuneWorker(new Worker(url));
+    const runner = new RuneWorker(new Worker(url));
     await new Promise((resolve, reject) => {
-      self.waiting = { resolve, reject, ready: true };
+      runner.waiting = { resolve, reject, ready: true };
     });
-    self.startMs = now() - started;
-    return self;
+    runner.startMs = now() - started;
+    return runner;
   }
 
   constructor(worker) {
