@@ -16,8 +16,60 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use crate::protocol::{InputMeta, Phase, Reply, RunFailure, RunRequest};
 use crate::state::{AppState, RunStatus};
 
-/// The worker's loader script, written by Trunk (`data-loader-shim`), next to `index.html`.
+/// The plain worker's loader script, written by Trunk (`data-loader-shim`), next to `index.html`.
 pub const WORKER_URL: &str = "./rune-worker_loader.js";
+/// The SIMD worker's loader (`scripts/simd-worker.sh`, release builds).
+pub const SIMD_WORKER_URL: &str = "./rune-worker-simd_loader.js";
+
+/// A module whose one function uses `i8x16.splat` and `i8x16.popcnt`: valid exactly where wasm
+/// SIMD (128-bit) is supported. The probe of wasm-feature-detect.
+pub const SIMD_PROBE: [u8; 31] =
+    [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
+
+/// Which build of the engine runs pipelines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// tract's wasm SIMD kernels (`+simd128`).
+    Simd,
+    /// The build without SIMD, for browsers without it (or `?engine=plain`).
+    Plain,
+}
+
+impl Engine {
+    /// The engine this browser gets: SIMD when it validates [`SIMD_PROBE`], unless the address
+    /// says `engine=plain`.
+    pub fn detect() -> Engine {
+        let forced_plain = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .is_some_and(|search| search.contains("engine=plain"));
+        let simd = js_sys::WebAssembly::validate(&Uint8Array::from(&SIMD_PROBE[..]).into()).unwrap_or(false);
+        if simd && !forced_plain { Engine::Simd } else { Engine::Plain }
+    }
+
+    pub fn url(self) -> &'static str {
+        match self {
+            Engine::Simd => SIMD_WORKER_URL,
+            Engine::Plain => WORKER_URL,
+        }
+    }
+
+    /// A few words for the Run panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::Simd => "wasm SIMD",
+            Engine::Plain => "wasm (no SIMD)",
+        }
+    }
+}
+
+thread_local! {
+    static ENGINE: std::cell::OnceCell<Engine> = const { std::cell::OnceCell::new() };
+}
+
+/// The engine of this page (detected once).
+pub fn engine() -> Engine {
+    ENGINE.with(|engine| *engine.get_or_init(Engine::detect))
+}
 
 struct Running {
     worker: Worker,
@@ -115,7 +167,7 @@ fn on_ready(state: AppState) {
 }
 
 fn spawn(state: AppState) -> Result<Running, JsValue> {
-    let worker = Worker::new(WORKER_URL)?;
+    let worker = Worker::new(engine().url())?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let text = event.data().as_string().unwrap_or_default();
         match Reply::from_json(&text) {
@@ -149,4 +201,19 @@ fn describe(error: JsValue) -> String {
         .as_string()
         .or_else(|| error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
         .unwrap_or_else(|| "the browser refused".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SIMD_PROBE;
+    use wasmparser::{Validator, WasmFeatures};
+
+    #[test]
+    fn the_simd_probe_is_valid_exactly_with_simd() {
+        assert!(Validator::new_with_features(WasmFeatures::default()).validate_all(&SIMD_PROBE).is_ok());
+        let mut without = WasmFeatures::default();
+        without.remove(WasmFeatures::SIMD);
+        without.remove(WasmFeatures::RELAXED_SIMD);
+        assert!(Validator::new_with_features(without).validate_all(&SIMD_PROBE).is_err());
+    }
 }

@@ -70,8 +70,10 @@ pub fn Results() -> impl IntoView {
         RunStatus::Loading => "Loading the model…".to_string(),
         RunStatus::Running => "Running…".to_string(),
         RunStatus::Done(result) => match result.load_ms {
-            Some(load) => format!("Done in {:.1} ms (loading {:.1} ms)", result.run_ms, load),
-            None => format!("Done in {:.1} ms", result.run_ms),
+            Some(load) => {
+                format!("Done in {:.1} ms (loading {:.1} ms) · {}", result.run_ms, load, runner::engine().label())
+            }
+            None => format!("Done in {:.1} ms · {}", result.run_ms, runner::engine().label()),
         },
         RunStatus::Failed(_) => "Failed".to_string(),
     };

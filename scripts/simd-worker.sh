@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Trunk post_build hook (Trunk.toml): adds the SIMD variant of the pipeline worker to the build.
+#
+# Trunk builds the page and the plain worker (`rune-worker*`, WebAssembly MVP + the features every
+# browser has). tract-linalg only uses its wasm kernels when compiled with `+simd128`, which the
+# whole crate graph must be built with, so this hook builds the worker a second time with it, in
+# its own target folder, and writes `rune-worker-simd.js`, `rune-worker-simd_bg.wasm` and
+# `rune-worker-simd_loader.js` next to the others. The page picks the SIMD worker when
+# `WebAssembly.validate` accepts a SIMD probe (app/src/runner.rs), else the plain one.
+#
+# Release builds only: `trunk serve` / plain `trunk build` get a SIMD loader that loads the plain
+# worker, so development stays one build.
+# Env (from Trunk): TRUNK_STAGING_DIR, TRUNK_PROFILE; tools from PATH (scripts/setup.sh).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${TRUNK_STAGING_DIR:?run by trunk (Trunk.toml [[hooks]])}"
+
+if [ "${TRUNK_PROFILE:-debug}" != "release" ]; then
+  printf '// Development build: no SIMD variant; this loads the plain worker.\nimportScripts("./rune-worker.js");wasm_bindgen("./rune-worker_bg.wasm");' \
+    > "$OUT/rune-worker-simd_loader.js"
+  exit 0
+fi
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/simd128"
+echo "[simd-worker] cargo build (release-worker, +simd128) into $TARGET_DIR"
+(cd "$ROOT" && RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="$TARGET_DIR" \
+  cargo build --locked --offline --profile release-worker --target wasm32-unknown-unknown \
+  -p rune-app --bin rune-worker --features worker)
+WASM="$TARGET_DIR/wasm32-unknown-unknown/release-worker/rune-worker.wasm"
+wasm-bindgen --target no-modules --no-typescript --out-dir "$OUT" --out-name rune-worker-simd "$WASM"
+wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$OUT/rune-worker-simd_bg.wasm" -o "$OUT/rune-worker-simd_bg.wasm"
+printf 'importScripts("./rune-worker-simd.js");wasm_bindgen("./rune-worker-simd_bg.wasm");' > "$OUT/rune-worker-simd_loader.js"
+echo "[simd-worker] $(stat -c %s "$OUT/rune-worker-simd_bg.wasm") bytes"
