@@ -137,3 +137,20 @@ test('a share link carries the Runefile to a fresh browser', async () => {
   assert.deepEqual([...problems, ...other.problems], []);
   await other.context.close();
 });
+
+test('runs use the wasm SIMD engine, and ?engine=plain the build without SIMD', async () => {
+  for (const [query, label] of [['', 'wasm SIMD'], ['?engine=plain', 'wasm (no SIMD)']]) {
+    const { context, page, problems } = await openPage(browser, BASE_URL + query);
+    const fetched = [];
+    page.on('request', (r) => { if (/rune-worker/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
+    await page.locator('[data-testid=examples]').selectOption('sine');
+    await runAndWait(page);
+    const status = await page.locator('[data-testid=run-status]').textContent();
+    assert.ok(status.endsWith(`· ${label}`), status);
+    const wasm = label === 'wasm SIMD' ? '/rune-worker-simd_bg.wasm' : '/rune-worker_bg.wasm';
+    assert.ok(fetched.includes(wasm), `fetched ${fetched.join(', ')}`);
+    assert.equal(fetched.filter((p) => p.endsWith('.wasm')).length, 1, `one engine: ${fetched.join(', ')}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
