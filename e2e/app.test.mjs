@@ -154,12 +154,33 @@ async function open(options = {}) {
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   await page.goto(BASE_URL);
-  await page.waitForSelector('[data-testid=editor]', { timeout: 20000 });
+  await page.waitForSelector('.cm-content[data-testid=editor]', { timeout: 20000 });
   return { context, page, problems };
 }
 
-const editor = (page) => page.locator('[data-testid=editor]');
+/** The editor's editable element (CodeMirror's `.cm-content`, which carries data-testid=editor). */
+const editor = (page) => page.locator('.cm-content[data-testid=editor]');
 const summary = (page) => page.locator('[data-testid=problems-summary]');
+
+/** The editor's text, from CodeMirror's state (window.RuneEditor, app/editor/editor.js). */
+const editorText = (page) => page.evaluate(() => RuneEditor.text(RuneEditor.fromDOM(document.querySelector('.cm-editor'))));
+
+/** The main selection: its text, offsets (UTF-16) and 1-based line. */
+const editorSelection = (page) => page.evaluate(() => {
+  const view = RuneEditor.fromDOM(document.querySelector('.cm-editor'));
+  const { from, to } = view.state.selection.main;
+  return { from, to, text: view.state.sliceDoc(from, to), line: view.state.doc.lineAt(from).number };
+});
+
+/** Replaces the editor's text as a paste would (Playwright's fill on the contenteditable). */
+async function setText(page, text) {
+  await editor(page).fill(text);
+  await page.waitForFunction(
+    (expected) => RuneEditor.text(RuneEditor.fromDOM(document.querySelector('.cm-editor'))) === expected,
+    text,
+    { timeout: 5000 },
+  );
+}
 
 /** Waits until the Problems summary matches `pattern` (a RegExp). */
 async function waitForSummary(page, pattern) {
@@ -184,8 +205,23 @@ test('the page loads without console errors and shows the default example', asyn
   await page.waitForSelector('[data-testid=graph] svg [data-stage]');
   await page.waitForTimeout(300);
   assert.equal(await page.title(), 'Rune Playground');
-  assert.match(await editor(page).inputValue(), /^# Random numbers/);
+  assert.match(await editorText(page), /^# Random numbers/);
   assert.equal(await summary(page).textContent(), 'No problems');
+  // CodeMirror, not the textarea fallback: line numbers and YAML highlighting.
+  assert.equal(await page.locator('.editor-panel textarea').count(), 0);
+  assert.equal(await page.locator('.cm-lineNumbers .cm-gutterElement', { hasText: /^1$/ }).count(), 1);
+  const colours = await page.evaluate(() => {
+    const line = [...document.querySelectorAll('.cm-line')].find((l) => l.textContent.startsWith('version:'));
+    const key = [...line.querySelectorAll('span')].find((s) => s.textContent === 'version');
+    const comment = document.querySelector('.cm-line:first-child span');
+    return {
+      line: getComputedStyle(line).color,
+      key: key && getComputedStyle(key).color,
+      comment: comment?.textContent.startsWith('#') && getComputedStyle(comment).color,
+    };
+  });
+  assert.ok(colours.key && colours.key !== colours.line, `the key is highlighted: ${JSON.stringify(colours)}`);
+  assert.ok(colours.comment && ![colours.line, colours.key].includes(colours.comment), `the comment is highlighted: ${JSON.stringify(colours)}`);
   await page.screenshot({ path: join(SCREENSHOTS, 'desktop.png') });
   assert.deepEqual(problems, []);
   await context.close();
@@ -193,7 +229,7 @@ test('the page loads without console errors and shows the default example', asyn
 
 test('an unknown input is reported in the Problems panel with its line:column', async () => {
   const { context, page, problems } = await open();
-  await editor(page).fill(UNKNOWN_INPUT);
+  await setText(page, UNKNOWN_INPUT);
   await waitForSummary(page, /^1 error$/);
   const message = await page.locator('[data-testid=problem-message]').textContent();
   assert.ok(message.includes('Unable to find "asdf" to use as an input for'), message);
@@ -202,10 +238,27 @@ test('an unknown input is reported in the Problems panel with its line:column', 
   assert.equal(location, lineColumn(UNKNOWN_INPUT, 'asdf'));
   assert.equal(await page.locator('[data-testid=download]').isDisabled(), true);
 
-  // Clicking the row selects the span in the editor.
+  // The span is underlined in the editor, and hovering it shows the message.
+  const underline = page.locator('.cm-lintRange-error');
+  await underline.first().waitFor({ timeout: 5000 });
+  assert.equal(await underline.count(), 1);
+  assert.equal(await underline.textContent(), 'asdf');
+  await underline.hover();
+  const tooltip = page.locator('.cm-tooltip-lint');
+  await tooltip.waitFor({ timeout: 5000 });
+  assert.ok((await tooltip.textContent()).includes(message), await tooltip.textContent());
+  // The gutter marks the line.
+  assert.equal(await page.locator('.cm-lint-marker-error').count(), 1);
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop-hover.png') });
+
+  // Clicking the row moves the cursor to the problem (selecting its span) and focuses the editor.
+  await editor(page).click();
+  await page.keyboard.press('Control+Home');
+  assert.equal((await editorSelection(page)).line, 1);
   await page.locator('[data-testid=problem]').click();
-  const selected = await editor(page).evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
-  assert.equal(selected, 'asdf');
+  const selection = await editorSelection(page);
+  assert.equal(selection.text, 'asdf');
+  assert.equal(`${selection.line}`, lineColumn(UNKNOWN_INPUT, 'asdf').split(':')[0]);
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'editor');
   await page.screenshot({ path: join(SCREENSHOTS, 'desktop-selection.png') });
   assert.deepEqual(problems, []);
@@ -214,7 +267,7 @@ test('an unknown input is reported in the Problems panel with its line:column', 
 
 test('a valid pipeline draws two nodes and downloads a .rune that is a wasm module', async () => {
   const { context, page, problems } = await open();
-  await editor(page).fill(VALID);
+  await setText(page, VALID);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=graph] svg [data-stage]').length === 2);
   assert.deepEqual(
     await page.locator('[data-testid=graph] [data-stage]').evaluateAll((gs) => gs.map((g) => g.dataset.stage)),
@@ -236,30 +289,81 @@ test('a valid pipeline draws two nodes and downloads a .rune that is a wasm modu
 test('the text survives a reload', async () => {
   const { context, page } = await open();
   const text = `${VALID}# saved at ${Date.now()}\n`;
-  await editor(page).fill(text);
+  await setText(page, text);
+  // And what is typed, too.
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('# typed');
   await page.waitForTimeout(100);
   await page.reload();
-  await page.waitForSelector('[data-testid=editor]');
-  assert.equal(await editor(page).inputValue(), text);
+  await page.waitForSelector('.cm-content[data-testid=editor]');
+  assert.equal(await editorText(page), `${text}# typed`);
+  await context.close();
+});
+
+test('a typed error is underlined with its message on hover, and Ctrl+Z undoes the typing', async () => {
+  const { context, page, problems } = await open();
+  await setText(page, VALID);
+  await waitForSummary(page, /^No problems$/);
+  // Type a reference to a stage that does not exist, key by key.
+  await page.locator('.cm-line', { hasText: 'inputs: [rand]' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type(', nope');
+  assert.ok((await editorText(page)).includes('inputs: [rand, nope]'), await editorText(page));
+  await waitForSummary(page, /^1 error$/);
+  const message = await page.locator('[data-testid=problem-message]').textContent();
+  assert.match(message, /nope/);
+  const underline = page.locator('.cm-lintRange-error');
+  await underline.first().waitFor({ timeout: 5000 });
+  assert.equal(await underline.textContent(), 'nope');
+  await underline.hover();
+  await page.locator('.cm-tooltip-lint').waitFor({ timeout: 5000 });
+  assert.ok((await page.locator('.cm-tooltip-lint').textContent()).includes(message));
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop-typed-error.png') });
+
+  // Undo brings the text (and the clean compilation) back.
+  await editor(page).click();
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(
+    (expected) => RuneEditor.text(RuneEditor.fromDOM(document.querySelector('.cm-editor'))) === expected,
+    VALID,
+    { timeout: 5000 },
+  );
+  await waitForSummary(page, /^No problems$/);
+  await page.waitForFunction(() => document.querySelectorAll('.cm-lintRange-error').length === 0, null, { timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Tab indents in the editor; Esc then Tab moves the focus on', async () => {
+  const { context, page, problems } = await open();
+  await setText(page, VALID);
+  await page.locator('.cm-line', { hasText: 'image: runicos/base' }).click();
+  await page.keyboard.press('Tab');
+  assert.ok((await editorText(page)).includes('\n  image: runicos/base'), await editorText(page));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'editor');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await editorText(page), VALID);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => !!document.activeElement?.closest('.cm-editor')), false);
+  assert.equal(await editorText(page), VALID);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('clicking a graph node selects the stage name in the editor', async () => {
   const { context, page } = await open();
-  await editor(page).fill(VALID);
+  await setText(page, VALID);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=graph] svg [data-stage]').length === 2);
   await page.locator('[data-testid=graph] [data-stage=serial]').click();
-  const selection = await editor(page).evaluate((el) => ({
-    text: el.value.slice(el.selectionStart, el.selectionEnd),
-    start: el.selectionStart,
-  }));
+  const selection = await editorSelection(page);
   assert.equal(selection.text, 'serial');
-  assert.equal(selection.start, VALID.indexOf('serial:'));
+  assert.equal(selection.from, VALID.indexOf('serial:'));
   // Keyboard: Enter on a focused node does the same.
   await page.locator('[data-testid=graph] [data-stage=rand]').focus();
   await page.keyboard.press('Enter');
-  const selected = await editor(page).evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd));
-  assert.equal(selected, 'rand');
+  assert.equal((await editorSelection(page)).text, 'rand');
   await context.close();
 });
 
@@ -269,6 +373,9 @@ test('the broken example shows several problems (screenshot)', async () => {
   await waitForSummary(page, /error/);
   assert.ok(await page.locator('[data-testid=problem]').count() >= 3);
   assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'broken');
+  // The example's text went into CodeMirror, with its problems underlined.
+  assert.match(await editorText(page), /^# /);
+  await page.waitForFunction(() => document.querySelectorAll('.cm-lintRange-error').length >= 1, null, { timeout: 5000 });
   await page.locator('.rendered summary').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=rendered]')?.textContent.includes('error'));
   await page.screenshot({ path: join(SCREENSHOTS, 'desktop-broken.png'), fullPage: true });
@@ -347,7 +454,7 @@ test('the sine example runs in the worker with no upload and prints a number', a
 
 test('an uploaded model and a red photo are classified as "red"', async () => {
   const { context, page, problems } = await open();
-  await editor(page).fill(COLOURS);
+  await setText(page, COLOURS);
   await waitForSummary(page, /error/);
   assert.equal(await page.locator('[data-testid=run]').isDisabled(), true);
 

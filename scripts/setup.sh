@@ -45,6 +45,12 @@ if [ ! -x "$ROOT/e2e/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/e2e/node_mod
   log "npm ci (e2e)"
   (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# npm: CodeMirror 6 and esbuild for the editor (app/editor/package-lock.json); Trunk's pre_build
+# hook (scripts/build-editor.sh) bundles them into app/editor/dist/rune-editor.js.
+if [ ! -x "$ROOT/app/editor/node_modules/.bin/esbuild" ]; then
+  log "npm ci (app/editor)"
+  (cd "$ROOT/app/editor" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # The reference TFLite interpreter (PyPI ai-edge-litert) for the differential tests, in a venv.
 VENV="$ROOT/.venv-reference"
 if ! "$VENV/bin/python" -c "import ai_edge_litert, numpy" >/dev/null 2>&1; then

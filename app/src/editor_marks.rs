@@ -1,7 +1,7 @@
 //! From the compiler's byte spans to what a browser editor works in.
 //!
 //! The compiler reports [`Span`]s as UTF-8 byte offsets into the Runefile text. The DOM counts
-//! UTF-16 code units (`selectionStart`, `setSelectionRange`, and later CodeMirror positions), and
+//! UTF-16 code units (`selectionStart`, `setSelectionRange`, CodeMirror positions), and
 //! people read 1-based `line:column`. Everything here is pure and unit-tested natively; the
 //! components only call it.
 use std::collections::BTreeMap;
@@ -66,6 +66,44 @@ pub fn line_severities(text: &str, diagnostics: &[Diagnostic]) -> BTreeMap<u32, 
             .or_insert(diagnostic.severity);
     }
     lines
+}
+
+/// A diagnostic as the code editor underlines it: a UTF-16 range, a severity and the text its
+/// hover tooltip shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintMark {
+    pub range: EditorRange,
+    pub severity: Severity,
+    /// The message, then the primary label (when it says something) and the notes, one a line.
+    pub message: String,
+}
+
+impl LintMark {
+    /// The severity's name in CodeMirror's lint API.
+    pub fn severity_name(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The editor's lint marks for `diagnostics` of `text`: one per diagnostic with a primary span,
+/// at that span (diagnostics without a location are only listed in the Problems panel).
+pub fn lint_marks(text: &str, diagnostics: &[Diagnostic]) -> Vec<LintMark> {
+    diagnostics
+        .iter()
+        .filter_map(|diagnostic| {
+            let label = diagnostic.labels.iter().find(|label| label.primary)?;
+            let mut message = diagnostic.message.clone();
+            let extra = Some(label.message.trim()).filter(|m| !m.is_empty() && *m != diagnostic.message);
+            for line in extra.into_iter().chain(diagnostic.notes.iter().map(|note| note.trim())) {
+                message.push('\n');
+                message.push_str(line);
+            }
+            Some(LintMark { range: utf16_range(text, label.span), severity: diagnostic.severity, message })
+        })
+        .collect()
 }
 
 /// How far to scroll an editor so that 1-based `line` sits about a third of the way down.
@@ -139,6 +177,26 @@ mod tests {
         ];
         let lines = line_severities(text, &diagnostics);
         assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![(2, Severity::Error), (3, Severity::Warning)]);
+    }
+
+    #[test]
+    fn lint_marks_are_utf16_ranges_with_the_notes_in_the_message() {
+        let start = byte_of("crab");
+        let diagnostics = vec![
+            Diagnostic::error("e", "Unable to find \"crab\"")
+                .with_primary(Span::new(start as usize, start as usize + 4), "not a stage")
+                .with_note("did you mean \"crabs\"?"),
+            Diagnostic::warning("w", "odd").with_primary(Span::new(0, 4), "odd"),
+            Diagnostic::error("e", "no span"),
+        ];
+        let marks = lint_marks(TEXT, &diagnostics);
+        assert_eq!(marks.len(), 2);
+        assert_eq!(marks[0].range, EditorRange { from: 18, to: 22 });
+        assert_eq!(marks[0].severity_name(), "error");
+        assert_eq!(marks[0].message, "Unable to find \"crab\"\nnot a stage\ndid you mean \"crabs\"?");
+        // A label that repeats the message is not shown twice.
+        assert_eq!(marks[1].message, "odd");
+        assert_eq!(marks[1].severity_name(), "warning");
     }
 
     #[test]

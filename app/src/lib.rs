@@ -10,6 +10,8 @@
 //!   compiled `.rune` off the page's thread; [`protocol`] is their message format and
 //!   [`engine`] the browser-free part of the worker (pipeline cache, host, result conversion).
 //! - [`hooks`]: browser side effects as `use_*` functions (debounce, `localStorage`).
+//! - [`codemirror`]: the CodeMirror 6 editor (`window.RuneEditor`, bundled from `app/editor/`)
+//!   seen from Rust; the `<textarea>` editor stands in when it is absent.
 //! - [`editor_marks`]: pure conversions from the compiler's byte spans to UTF-16 offsets and
 //!   `line:column`.
 //! - [`examples`]: the Runefiles of the Examples menu.
@@ -17,6 +19,7 @@
 //! The compiler does all the work ([`compiler::compile`], [`compiler::svg::to_svg`],
 //! [`compiler::render::render`]); components stay mostly `view!`.
 pub mod address;
+pub mod codemirror;
 pub mod components;
 pub mod crash;
 mod download;

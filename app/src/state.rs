@@ -11,7 +11,8 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 use runtime::Artifact;
 
-use crate::editor_marks;
+use crate::codemirror::CodeMirror;
+use crate::editor_marks::{self, EditorRange};
 use crate::examples::{self, Example};
 use crate::hooks::{use_debounced, use_local_storage};
 use crate::protocol::{RunFailure, RunResult};
@@ -26,8 +27,8 @@ pub const COMPILE_DELAY: Duration = Duration::from_millis(150);
 pub const DEFAULT_NAME: &str = "playground";
 /// The file name diagnostics are rendered with.
 pub const FILE_NAME: &str = "Runefile.yml";
-/// The editor's line height in CSS pixels when the browser does not say (`--editor-line-height`
-/// in `style.css`).
+/// The textarea editor's line height in CSS pixels when the browser does not say
+/// (`--editor-line-height` in `style.css`).
 pub const EDITOR_LINE_HEIGHT: f64 = 20.0;
 
 /// A compilation with the text and name it was made from. Its spans index `source`, which can
@@ -54,8 +55,8 @@ pub struct AppState {
     pub compiled: Memo<Arc<Compiled>>,
     /// The id of the example last picked from the menu.
     pub example: RwSignal<Option<&'static str>>,
-    /// The editor element, so that other panels can move its selection.
-    pub editor: NodeRef<Textarea>,
+    /// The editor (CodeMirror or the textarea), so that other panels can move its selection.
+    pub editor: EditorRef,
     /// Every file added in the Inputs panel (or by an example), in the order added. Those
     /// with [`Role::File`] are also in [`AppState::files`].
     pub uploads: RwSignal<Vec<Upload>>,
@@ -172,7 +173,7 @@ impl AppState {
             files,
             compiled,
             example: RwSignal::new(None),
-            editor: NodeRef::new(),
+            editor: EditorRef::new(),
             uploads: RwSignal::new(Vec::new()),
             run: RwSignal::new(RunStatus::Idle),
             seed: RwSignal::new(DEFAULT_SEED),
@@ -285,16 +286,51 @@ impl AppState {
 
     /// Selects `span` (bytes of the compiled text) in the editor, scrolls to it and focuses it.
     pub fn select_span(self, span: Span) {
-        let Some(textarea) = self.editor.get_untracked() else { return };
         let (range, line) = self.compiled.with_untracked(|compiled| {
             let text = compiled.source.as_str();
             (editor_marks::utf16_range(text, span), editor_marks::line_column(text, span.start).line)
         });
+        self.editor.select(range, line);
+    }
+}
+
+/// The Runefile editor, whichever one is mounted: CodeMirror when the page loaded its bundle,
+/// else the `<textarea>` (see [`crate::components::Editor`]).
+#[derive(Clone, Copy)]
+pub struct EditorRef {
+    /// The textarea editor's element.
+    pub textarea: NodeRef<Textarea>,
+    /// The CodeMirror editor, once created (its handle is a JS value: local to the thread).
+    pub code: RwSignal<Option<CodeMirror>, LocalStorage>,
+}
+
+impl EditorRef {
+    fn new() -> Self {
+        EditorRef { textarea: NodeRef::new(), code: RwSignal::new_local(None) }
+    }
+
+    /// Selects `range` (on 1-based `line`), scrolls it into view and focuses the editor.
+    pub fn select(self, range: EditorRange, line: u32) {
+        let done = self.code.try_with_untracked(|code| code.as_ref().map(|code| code.select(range))).flatten();
+        if done.is_some() {
+            return;
+        }
+        let Some(textarea) = self.textarea.get_untracked() else { return };
         let _ = textarea.focus();
         let _ = textarea.set_selection_range(range.from, range.to);
         let viewport = f64::from(textarea.client_height());
         let top = editor_marks::scroll_top_for_line(line, line_height(&textarea), viewport);
         textarea.set_scroll_top(top.round() as i32);
+    }
+
+    /// Moves the focus into the editor.
+    pub fn focus(self) {
+        let done = self.code.try_with_untracked(|code| code.as_ref().map(CodeMirror::focus)).flatten();
+        if done.is_none()
+            && let Some(textarea) = self.textarea.get_untracked()
+        {
+            let _ = textarea.focus();
+        }
     }
 }
 

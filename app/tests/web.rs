@@ -269,16 +269,118 @@ async fn the_text_is_restored_from_and_saved_to_local_storage() {
     let _ = storage.remove_item(SOURCE_KEY);
 }
 
+// ---------------------------------------------------------------- the CodeMirror glue
+
+/// A stand-in for `window.RuneEditor` (the CodeMirror bundle, which test pages do not load) that
+/// records what the app asks of it, to test the Rust side of the API.
+const FAKE_EDITOR: &str = r#"
+window.RuneEditor = {
+  create(parent, text, onChange, options) {
+    const el = document.createElement('div');
+    for (const [name, value] of Object.entries(options.attributes)) el.setAttribute(name, value);
+    el.tabIndex = 0;
+    parent.appendChild(el);
+    this.view = { el, text: text.replace(/\r\n?/g, '\n'), onChange, diagnostics: null, selection: null, pushes: 0, destroyed: false };
+    return this.view;
+  },
+  text(view) { return view.text; },
+  setText(view, text) { if (view.text !== text) { view.text = text; view.pushes += 1; } },
+  setDiagnostics(view, diagnostics) { view.diagnostics = diagnostics; },
+  select(view, from, to) { view.selection = [from, to]; view.el.focus(); },
+  focus(view) { view.el.focus(); },
+  destroy(view) { view.destroyed = true; view.el.remove(); },
+};
+"#;
+
+fn js(code: &str) -> wasm_bindgen::JsValue {
+    js_sys::eval(code).unwrap_or_else(|e| panic!("{code}: {e:?}"))
+}
+
+fn js_string(code: &str) -> String {
+    js(code).as_string().unwrap_or_else(|| panic!("{code} is not a string"))
+}
+
+fn js_number(code: &str) -> f64 {
+    js(code).as_f64().unwrap_or_else(|| panic!("{code} is not a number"))
+}
+
+#[wasm_bindgen_test]
+async fn with_codemirror_the_text_diagnostics_and_selection_go_through_rune_editor() {
+    js(FAKE_EDITOR);
+    // Windows line breaks: CodeMirror normalises them, and the source follows.
+    let windows = BROKEN.replace('\n', "\r\n");
+    let (root, state, handle) = mount_with_state(&windows);
+    settle().await;
+    assert!(find_all(&root, "textarea").is_empty(), "no textarea when RuneEditor exists");
+    assert_eq!(state.source.get_untracked(), BROKEN);
+    assert_eq!(js_string("RuneEditor.view.el.dataset.testid"), "editor");
+    assert_eq!(js_string("RuneEditor.view.el.getAttribute('aria-label')"), "Runefile source");
+
+    // The compilation's diagnostic, in UTF-16 units, with its message.
+    settle().await;
+    let from = utf16_len(&BROKEN[..BROKEN.find("asdf").expect("asdf")]);
+    assert_eq!(js_number("RuneEditor.view.diagnostics.length"), 1.0);
+    assert_eq!(js_number("RuneEditor.view.diagnostics[0].from"), f64::from(from));
+    assert_eq!(js_number("RuneEditor.view.diagnostics[0].to"), f64::from(from + 4));
+    assert_eq!(js_string("RuneEditor.view.diagnostics[0].severity"), "error");
+    assert!(js_string("RuneEditor.view.diagnostics[0].message").starts_with(r#"Unable to find "asdf""#));
+
+    // A problem's row selects its span and focuses the editor.
+    let row: HtmlElement = find(&root, "[data-testid=problem]").unchecked_into();
+    row.click();
+    tick().await;
+    assert_eq!(js_number("RuneEditor.view.selection[0]"), f64::from(from));
+    assert_eq!(js_number("RuneEditor.view.selection[1]"), f64::from(from + 4));
+    let active = document().active_element().expect("a focused element");
+    assert_eq!(active.get_attribute("data-testid").as_deref(), Some("editor"));
+
+    // Typing in the editor writes the source; nothing is pushed back; the marks are cleared.
+    js(&format!(
+        "RuneEditor.view.text = {0}; RuneEditor.view.onChange({0})",
+        serde_json::to_string(VALID).unwrap_or_default()
+    ));
+    settle().await;
+    assert_eq!(state.source.get_untracked(), VALID);
+    assert_eq!(js_number("RuneEditor.view.pushes"), 0.0);
+    assert_eq!(js_number("RuneEditor.view.diagnostics.length"), 0.0);
+    assert_eq!(text(&root, "[data-testid=problems-summary]"), "No problems");
+
+    // An example is pushed into the editor.
+    let example = rune_app::examples::find("broken").expect("the broken example");
+    state.load_example(example);
+    settle().await;
+    assert_eq!(js_string("RuneEditor.view.text"), example.source);
+    assert_eq!(js_number("RuneEditor.view.pushes"), 1.0);
+
+    // Unmounting destroys the editor. (The fake goes first, so that the other tests get the
+    // textarea whatever happens here.)
+    drop(handle);
+    tick().await;
+    let destroyed = js("RuneEditor.view.destroyed").as_bool();
+    js("delete window.RuneEditor");
+    root.remove();
+    assert_eq!(destroyed, Some(true));
+}
+
 // ---------------------------------------------------------------- inputs and results
 
 /// Mounts the playground with `source` and returns its state too.
 fn mount_with_state(source: &str) -> (HtmlElement, AppState, impl Sized) {
+    // The state is made inside the mount, after `mount_to` has started the executor its effects
+    // need (this may be the first test to run).
     let root = section();
-    let state = AppState::with_source(source);
-    let handle = mount_to(root.clone(), move || {
-        provide_context(state);
-        view! { <Playground /> }
+    let made = std::rc::Rc::new(std::cell::Cell::new(None));
+    let source = source.to_string();
+    let handle = mount_to(root.clone(), {
+        let made = made.clone();
+        move || {
+            let state = AppState::with_source(&source);
+            made.set(Some(state));
+            provide_context(state);
+            view! { <Playground /> }
+        }
     });
+    let state = made.get().expect("the state was made by the mount");
     (root, state, handle)
 }
 

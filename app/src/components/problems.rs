@@ -90,8 +90,8 @@ fn Problem(row: ProblemRow) -> impl IntoView {
     let on_click = move |_| {
         if let Some(span) = span {
             state.select_span(span);
-        } else if let Some(editor) = state.editor.get_untracked() {
-            let _ = editor.focus();
+        } else {
+            state.editor.focus();
         }
     };
     view! {
