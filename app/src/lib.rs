@@ -13,15 +13,20 @@
 //! - [`editor_marks`]: pure conversions from the compiler's byte spans to UTF-16 offsets and
 //!   `line:column`.
 //! - [`examples`]: the Runefiles of the Examples menu.
+//! - [`devices`]: the camera and the microphone (`getUserMedia`); [`media`] and [`live`] are
+//!   their pure parts (error sentences, WAV encoding, frames per second, live-mode decisions).
 //!
 //! The compiler does all the work ([`compiler::compile`], [`compiler::svg::to_svg`],
 //! [`compiler::render::render`]); components stay mostly `view!`.
 pub mod components;
+pub mod devices;
 mod download;
 pub mod editor_marks;
 pub mod engine;
 pub mod examples;
 pub mod hooks;
+pub mod live;
+pub mod media;
 pub mod protocol;
 pub mod runner;
 pub mod state;

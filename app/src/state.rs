@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use crate::editor_marks;
 use crate::examples::{self, Example};
 use crate::hooks::{use_debounced, use_local_storage};
-use crate::protocol::{RunFailure, RunResult};
+use crate::protocol::{FrameSize, RunFailure, RunResult};
 use crate::uploads::{self, Role, Upload};
 
 /// The `localStorage` key of the editor's text.
@@ -61,6 +61,12 @@ pub struct AppState {
     pub run: RwSignal<RunStatus>,
     /// Seeds RAND capabilities.
     pub seed: RwSignal<u64>,
+    /// Whether the camera streams (its preview is in the Inputs panel).
+    pub camera: RwSignal<bool>,
+    /// Whether live mode runs the pipeline on camera frames, one after the other.
+    pub live: RwSignal<bool>,
+    /// Live mode's frames per second (0 until two frames have come back).
+    pub fps: RwSignal<f64>,
 }
 
 /// Where the latest run is.
@@ -131,6 +137,9 @@ impl AppState {
             uploads: RwSignal::new(Vec::new()),
             run: RwSignal::new(RunStatus::Idle),
             seed: RwSignal::new(DEFAULT_SEED),
+            camera: RwSignal::new(false),
+            live: RwSignal::new(false),
+            fps: RwSignal::new(0.0),
         }
     }
 
@@ -149,13 +158,41 @@ impl AppState {
         }
         self.uploads.update(|list| {
             let id = list.iter().map(|u| u.id + 1).max().unwrap_or(1);
-            let upload = Upload { id, name: name.to_string(), role, bytes, note };
+            let upload = Upload { id, name: name.to_string(), role, bytes, note, frame: None };
             match list.iter_mut().find(|u| u.name == name) {
                 Some(existing) => *existing = Upload { id: existing.id, ..upload },
                 None => list.push(upload),
             }
         });
         Ok(role)
+    }
+
+    /// Adds a camera picture (an RGBA8 frame) as the next IMAGE input, named `camera-N`.
+    /// Returns its name, or why it cannot be used.
+    pub fn add_frame(self, size: FrameSize, rgba: Vec<u8>) -> Result<String, String> {
+        if size.width == 0 || size.height == 0 || size.bytes() != rgba.len() as u64 {
+            return Err(format!(
+                "The camera gave a {}×{} picture of {} bytes, which is not an RGBA frame.",
+                size.width,
+                size.height,
+                rgba.len()
+            ));
+        }
+        let name = self.uploads.with_untracked(|list| {
+            (1..).map(|n| format!("camera-{n}")).find(|name| list.iter().all(|u| &u.name != name)).unwrap_or_default()
+        });
+        self.uploads.update(|list| {
+            let id = list.iter().map(|u| u.id + 1).max().unwrap_or(1);
+            list.push(Upload {
+                id,
+                name: name.clone(),
+                role: Role::Input(runtime::CapabilityKind::Image),
+                bytes: Arc::new(rgba),
+                note: Some(format!("{}×{} camera picture", size.width, size.height)),
+                frame: Some(size),
+            });
+        });
+        Ok(name)
     }
 
     /// Removes an added file.
