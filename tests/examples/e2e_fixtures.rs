@@ -1,9 +1,27 @@
-//! Writes the files the playground's end-to-end tests upload into `DIR` (scripts/e2e.sh):
-//! `colours.tflite`, the colour classifier the "colours" example uses (32×32 RGB → 4 classes).
+//! Writes the files the playground's end-to-end tests use into `DIR` (scripts/e2e.sh):
+//! * `colours.tflite`, the colour classifier the "colours" example uses (32×32 RGB → 4 classes);
+//! * `red.y4m`, a few 160×120 frames of solid red for Chromium's fake camera
+//!   (`--use-file-for-fake-video-capture`), which the classifier names "red".
 #![allow(clippy::unwrap_used)]
+
+/// A YUV4MPEG2 (4:2:0) video of `frames` frames of one colour, given as BT.601 limited-range
+/// Y, Cb, Cr (what Chromium's fake capture device reads).
+fn y4m(width: usize, height: usize, frames: usize, [y, u, v]: [u8; 3]) -> Vec<u8> {
+    let mut out = format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    let chroma = width.div_ceil(2) * height.div_ceil(2);
+    for _ in 0..frames {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend(std::iter::repeat_n(y, width * height));
+        out.extend(std::iter::repeat_n(u, chroma));
+        out.extend(std::iter::repeat_n(v, chroma));
+    }
+    out
+}
 
 fn main() {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: e2e_fixtures DIR"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("colours.tflite"), runtime::samples::colour_classifier(32, 32, 4)).unwrap();
+    // Y 81, Cb 90, Cr 240 ≈ RGB (254, 0, 0).
+    std::fs::write(dir.join("red.y4m"), y4m(160, 120, 5, [81, 90, 240])).unwrap();
 }
