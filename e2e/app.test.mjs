@@ -492,3 +492,163 @@ test('an uploaded model and a red photo are classified as "red"', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** A browser whose camera is Chromium's fake device playing `FIXTURES/red.y4m` (solid red).
+ *  Contexts get the camera with `permissions: ['camera']`; without it the prompt is denied. */
+async function launchWithFakeCamera() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${join(process.env.FIXTURES ?? '', 'red.y4m')}`],
+  });
+}
+
+/** Like open(), in `b`. */
+async function openIn(b, options = {}) {
+  const context = await b.newContext({ viewport: DESKTOP, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.goto(BASE_URL);
+  await page.waitForSelector('[data-testid=editor]', { timeout: 20000 });
+  return { context, page, problems };
+}
+
+test('live mode classifies the (fake) webcam as "red" and shows frames per second', async () => {
+  const camBrowser = await launchWithFakeCamera();
+  try {
+    const { context, page, problems } = await openIn(camBrowser, { permissions: ['camera'] });
+    await page.locator('[data-testid=examples]').selectOption('colours');
+    await waitForSummary(page, /^No problems$/);
+    const live = page.locator('[data-testid=live]');
+    assert.equal(await live.isDisabled(), true, 'Live needs the camera');
+
+    // Keyboard: the camera button is reachable and works with Enter.
+    await page.locator('[data-testid=camera-toggle]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=camera-toggle]')?.getAttribute('aria-pressed') === 'true', null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=camera-preview]')?.videoWidth > 0, null, { timeout: 10000 });
+    assert.equal(await page.locator('[data-testid=camera-error]').count(), 0);
+
+    // Live: runs on frame after frame; the FPS reading becomes a number.
+    await page.waitForFunction(() => !document.querySelector('[data-testid=live]')?.disabled, null, { timeout: 5000 });
+    await live.click();
+    assert.equal(await live.getAttribute('aria-pressed'), 'true');
+    await page.waitForFunction(() => /^\d+(\.\d)? fps$/.test(document.querySelector('[data-testid=fps]')?.textContent ?? '')
+      && parseFloat(document.querySelector('[data-testid=fps]').textContent) > 0, null, { timeout: 30000 });
+    const serial = JSON.parse(await page.locator('[data-testid=serial]').textContent());
+    assert.deepEqual(Object.values(serial)[0][0].elements, ['red'], JSON.stringify(serial));
+    assert.equal(await page.locator('[data-stage=label] [data-testid=labels]').textContent(), 'red');
+    // Every stage shows its time; the status line says it is live.
+    assert.ok(await page.locator('[data-testid=stage-time]').count() >= 4);
+    assert.match(await page.locator('[data-testid=run-status]').textContent(), /^Live: \d+(\.\d)? fps · [\d.]+ ms per run$/);
+    // The page stays responsive while live: typing in the editor is immediate.
+    const before = await page.evaluate(() => performance.now());
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    assert.ok(await page.evaluate(() => performance.now()) - before < 500);
+    const fps = parseFloat(await page.locator('[data-testid=fps]').textContent());
+    await page.locator('.results-panel').screenshot({ path: join(SCREENSHOTS, 'live-camera.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'desktop-live.png'), fullPage: true });
+
+    // Capture adds the picture as an IMAGE input.
+    await page.locator('[data-testid=capture]').click();
+    await page.waitForSelector('[data-testid=upload][data-name="camera-1"]');
+
+    // A Runefile that does not compile stops live mode.
+    await editor(page).fill(UNKNOWN_INPUT);
+    await page.waitForFunction(() => document.querySelector('[data-testid=live]')?.getAttribute('aria-pressed') === 'false', null, { timeout: 5000 });
+    // Stopping the camera stops its tracks.
+    await page.locator('[data-testid=camera-toggle]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=camera-toggle]')?.getAttribute('aria-pressed') === 'false');
+    assert.equal(await page.evaluate(() => document.querySelector('[data-testid=camera-preview]').srcObject), null);
+    assert.ok(fps > 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await camBrowser.close();
+  }
+});
+
+test('a denied camera says so and the page keeps working', async () => {
+  const camBrowser = await launchWithFakeCamera();
+  try {
+    const { context, page, problems } = await openIn(camBrowser);
+    await page.locator('[data-testid=examples]').selectOption('colours');
+    await waitForSummary(page, /^No problems$/);
+    await page.locator('[data-testid=camera-toggle]').click();
+    await page.waitForSelector('[data-testid=camera-error]', { timeout: 10000 });
+    assert.match(await page.locator('[data-testid=camera-error]').textContent(), /^Camera permission was denied\./);
+    assert.equal(await page.locator('[data-testid=camera-toggle]').textContent(), 'Use camera');
+    assert.equal(await page.locator('[data-testid=live]').isDisabled(), true);
+    // A photo still works.
+    await page.locator('[data-testid=file-input]').setInputFiles([
+      { name: 'blue.png', mimeType: 'image/png', buffer: solidPng(16, 16, [20, 30, 230]) },
+    ]);
+    const serial = await runAndWait(page);
+    assert.deepEqual(Object.values(serial)[0][0].elements, ['blue'], JSON.stringify(serial));
+    await page.locator('.inputs-panel').screenshot({ path: join(SCREENSHOTS, 'camera-denied.png') });
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await camBrowser.close();
+  }
+});
+
+const SOUND = `version: 1
+image: runicos/base
+pipeline:
+  audio:
+    capability: SOUND
+    outputs:
+      - type: I16
+        dimensions: [1, 1600]
+    args:
+      hz: 16000
+      sample_duration_ms: 100
+  serial:
+    out: serial
+    inputs: [audio]
+`;
+
+test('Record adds the (fake) microphone as a WAV that a SOUND pipeline runs on', async () => {
+  const micBrowser = await launchWithFakeCamera();
+  try {
+    const { context, page, problems } = await openIn(micBrowser, { permissions: ['microphone'] });
+    await editor(page).fill(SOUND);
+    await waitForSummary(page, /^No problems$/);
+    assert.match(await page.locator('[data-testid=microphone]').textContent(), /0\.1 s of microphone sound at 16000 Hz/);
+    await page.locator('[data-testid=record]').click();
+    await page.waitForSelector('[data-testid=upload][data-name="microphone-1.wav"], [data-testid=microphone-error]', { timeout: 15000 });
+    if (await page.locator('[data-testid=microphone-error]').count()) {
+      assert.fail(await page.locator('[data-testid=microphone-error]').textContent());
+    }
+    // 44-byte header + 1600 16-bit samples.
+    assert.equal(await page.locator('[data-testid=upload][data-name="microphone-1.wav"] .upload-size').textContent(), '3.2 KiB');
+    const serial = await runAndWait(page);
+    const [tensor] = Object.values(serial)[0];
+    assert.equal(tensor['element-type'], 'i16');
+    assert.deepEqual(tensor.dimensions, [1, 1600]);
+    assert.equal(tensor.elements.length, 1600);
+    assert.deepEqual(problems, []);
+    await context.close();
+
+    // Without permission: a sentence, and the button works again.
+    const denied = await openIn(micBrowser);
+    await editor(denied.page).fill(SOUND);
+    await waitForSummary(denied.page, /^No problems$/);
+    await denied.page.locator('[data-testid=record]').click();
+    await denied.page.waitForSelector('[data-testid=microphone-error]', { timeout: 10000 });
+    assert.match(await denied.page.locator('[data-testid=microphone-error]').textContent(), /^Microphone permission was denied\./);
+    assert.equal(await denied.page.locator('[data-testid=record]').isDisabled(), false);
+    assert.deepEqual(denied.problems, []);
+    await denied.context.close();
+  } finally {
+    await micBrowser.close();
+  }
+});

@@ -13,8 +13,8 @@ use crate::protocol::{self, Phase, Reply, RunFailure, RunRequest};
 
 /// The inputs of one run, with seeded randomness and the host's clock.
 pub struct PlaygroundHost<'a> {
-    /// (kind, file name, bytes), in the order the user added them.
-    pub inputs: Vec<(CapabilityKind, String, Vec<u8>)>,
+    /// (kind, file name, input), in the order the user added them.
+    pub inputs: Vec<(CapabilityKind, String, Input)>,
     pub random: SeededRandom,
     pub clock: &'a dyn Fn() -> f64,
 }
@@ -23,9 +23,9 @@ impl Host for PlaygroundHost<'_> {
     fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError> {
         // FLOAT_IMAGE reads the IMAGE inputs.
         let kind = if kind == CapabilityKind::FloatImage { CapabilityKind::Image } else { kind };
-        let of_kind: Vec<&Vec<u8>> = self.inputs.iter().filter(|(k, _, _)| *k == kind).map(|(_, _, b)| b).collect();
+        let of_kind: Vec<&Input> = self.inputs.iter().filter(|(k, _, _)| *k == kind).map(|(_, _, i)| i).collect();
         match of_kind.get(source) {
-            Some(bytes) => Ok(Input::Bytes((*bytes).clone())),
+            Some(input) => Ok((*input).clone()),
             None if of_kind.is_empty() => Err(HostError::NoSources { requested: source }),
             None => Err(HostError::TooFewSources { requested: source, available: of_kind.len() }),
         }
@@ -42,6 +42,8 @@ impl Host for PlaygroundHost<'_> {
 
 struct Loaded {
     rune: Vec<u8>,
+    /// [`protocol::rune_key`] of `rune`.
+    key: u64,
     manifest: Manifest,
     pipeline: Pipeline,
 }
@@ -62,7 +64,13 @@ impl Session {
         self.loaded.as_ref().is_some_and(|l| l.rune == rune)
     }
 
-    /// Runs `rune` once. `status` hears about the phases; the answer is the final reply.
+    /// The [`protocol::rune_key`] of the loaded `.rune`.
+    pub fn loaded_key(&self) -> Option<u64> {
+        self.loaded.as_ref().map(|l| l.key)
+    }
+
+    /// Runs `rune` once (or, when `request.cached` is set, the loaded pipeline, which must be
+    /// that `.rune`'s). `status` hears about the phases; the answer is the final reply.
     pub fn run(
         &mut self,
         request: &RunRequest,
@@ -75,7 +83,15 @@ impl Session {
         let id = request.id;
         let failed = |failure: RunFailure| Reply::Failed { id, failure };
         let mut load_ms = None;
-        if !self.is_loaded(rune) {
+        if let Some(key) = request.cached {
+            if self.loaded_key() != Some(key) {
+                return failed(RunFailure::new(
+                    None,
+                    "The worker no longer has this pipeline loaded (it was restarted or loaded another one). \
+                     Run it again.",
+                ));
+            }
+        } else if !self.is_loaded(rune) {
             status(Reply::Status { id, phase: Phase::Loading });
             // Drop the old pipeline first: models can be large.
             self.loaded = None;
@@ -89,7 +105,8 @@ impl Session {
                 Err(e) => return failed(RunFailure::from_runtime(&e)),
             };
             load_ms = Some(clock() - started);
-            self.loaded = Some(Loaded { rune: rune.to_vec(), manifest: artifact.manifest, pipeline });
+            let key = protocol::rune_key(rune);
+            self.loaded = Some(Loaded { rune: rune.to_vec(), key, manifest: artifact.manifest, pipeline });
         }
         let Some(loaded) = self.loaded.as_mut() else {
             return failed(RunFailure::new(None, "The pipeline is not loaded."));
@@ -99,7 +116,26 @@ impl Session {
             let Some(kind) = CapabilityKind::parse(&meta.kind) else {
                 return failed(RunFailure::new(None, format!("\"{}\" is not a capability kind", meta.kind)));
             };
-            host_inputs.push((kind, meta.name.clone(), bytes));
+            let input = match meta.frame {
+                None => Input::Bytes(bytes),
+                Some(size) if size.bytes() == bytes.len() as u64 => {
+                    Input::Frame { width: size.width, height: size.height, rgba: bytes }
+                }
+                Some(size) => {
+                    return failed(RunFailure::new(
+                        None,
+                        format!(
+                            "The frame \"{}\" has {} bytes; a {}×{} RGBA frame has {}.",
+                            meta.name,
+                            bytes.len(),
+                            size.width,
+                            size.height,
+                            size.bytes()
+                        ),
+                    ));
+                }
+            };
+            host_inputs.push((kind, meta.name.clone(), input));
         }
         status(Reply::Status { id, phase: Phase::Running });
         let mut host = PlaygroundHost { inputs: host_inputs, random: SeededRandom::new(request.seed), clock };
@@ -160,8 +196,12 @@ pipeline:
             ticks.set(ticks.get() + 1.0);
             ticks.get()
         };
-        let request =
-            RunRequest { id: 1, seed: 7, inputs: vec![InputMeta { kind: "RAW".into(), name: "x.bin".into() }] };
+        let request = RunRequest {
+            id: 1,
+            seed: 7,
+            inputs: vec![InputMeta { kind: "RAW".into(), name: "x.bin".into(), frame: None }],
+            cached: None,
+        };
         let mut phases = Vec::new();
         let reply = session
             .run(&request, &bytes, vec![400f32.to_le_bytes().to_vec()], &NoModels, &clock, &mut |r| phases.push(r));
@@ -190,7 +230,7 @@ pipeline:
     fn errors_name_the_stage_and_say_what_to_add() {
         let bytes = rune(RAW_MODULO);
         let mut session = Session::new();
-        let request = RunRequest { id: 2, seed: 0, inputs: vec![] };
+        let request = RunRequest { id: 2, seed: 0, inputs: vec![], cached: None };
         let reply = session.run(&request, &bytes, vec![], &NoModels, &|| 0.0, &mut |_| {});
         let Reply::Failed { failure, .. } = reply else { panic!("{reply:?}") };
         assert_eq!(failure.stage.as_deref(), Some("raw"));
@@ -199,5 +239,76 @@ pipeline:
 
         let reply = session.run(&request, b"not a rune", vec![], &NoModels, &|| 0.0, &mut |_| {});
         assert!(matches!(reply, Reply::Failed { failure: RunFailure { stage: None, .. }, .. }));
+    }
+
+    const IMAGE_AND_SOUND: &str = "\
+version: 1
+image: runicos/base
+pipeline:
+  image:
+    capability: IMAGE
+    outputs:
+      - type: U8
+        dimensions: [1, 2, 2, 3]
+    args:
+      width: 2
+      height: 2
+      pixel_format: \"@PixelFormat::RGB\"
+  audio:
+    capability: SOUND
+    outputs:
+      - type: I16
+        dimensions: [1, 4]
+    args:
+      hz: 4000
+      sample_duration_ms: 1
+  serial:
+    out: serial
+    inputs: [image, audio]
+";
+
+    #[test]
+    fn camera_frames_and_recordings_are_inputs_and_cached_runs_skip_the_rune() {
+        let bytes = rune(IMAGE_AND_SOUND);
+        let mut session = Session::new();
+        let frame = [10u8, 20, 30, 255].repeat(4 * 4);
+        let wav = crate::media::encode_wav(4000, &[1, -2, 3, -4, 5]);
+        let meta = |frame: Option<protocol::FrameSize>| {
+            vec![
+                InputMeta { kind: "IMAGE".into(), name: "camera".into(), frame },
+                InputMeta { kind: "SOUND".into(), name: "mic.wav".into(), frame: None },
+            ]
+        };
+        let size = protocol::FrameSize { width: 4, height: 4 };
+        let request = RunRequest { id: 1, seed: 0, inputs: meta(Some(size)), cached: None };
+        let reply = session.run(&request, &bytes, vec![frame.clone(), wav.clone()], &NoModels, &|| 0.0, &mut |_| {});
+        let Reply::Done { result, .. } = reply else { panic!("{reply:?}") };
+        assert_eq!(
+            result.serial,
+            r#"{"3":[{"element-type":"u8","dimensions":[1,2,2,3],"elements":[10,20,30,10,20,30,10,20,30,10,20,30]},{"element-type":"i16","dimensions":[1,4],"elements":[1,-2,3,-4]}]}"#
+        );
+
+        // The same pipeline by key, without the bytes: nothing is loaded again.
+        let key = protocol::rune_key(&bytes);
+        assert_eq!(session.loaded_key(), Some(key));
+        let cached = RunRequest { id: 2, seed: 0, inputs: meta(Some(size)), cached: Some(key) };
+        let mut phases = Vec::new();
+        let reply =
+            session.run(&cached, &[], vec![frame.clone(), wav.clone()], &NoModels, &|| 0.0, &mut |r| phases.push(r));
+        assert!(matches!(reply, Reply::Done { id: 2, .. }), "{reply:?}");
+        assert_eq!(phases, vec![Reply::Status { id: 2, phase: Phase::Running }]);
+
+        // A key the worker does not have, and a frame of the wrong size, fail with a message.
+        let stale = RunRequest { cached: Some(key ^ 1), ..cached.clone() };
+        let reply = session.run(&stale, &[], vec![frame.clone(), wav.clone()], &NoModels, &|| 0.0, &mut |_| {});
+        assert!(
+            matches!(&reply, Reply::Failed { failure, .. } if failure.message.contains("no longer has")),
+            "{reply:?}"
+        );
+        let reply = session.run(&cached, &[], vec![frame[..10].to_vec(), wav], &NoModels, &|| 0.0, &mut |_| {});
+        assert!(
+            matches!(&reply, Reply::Failed { failure, .. } if failure.message.contains("4×4 RGBA frame has 64")),
+            "{reply:?}"
+        );
     }
 }

@@ -15,6 +15,8 @@
 //! - [`editor_marks`]: pure conversions from the compiler's byte spans to UTF-16 offsets and
 //!   `line:column`.
 //! - [`examples`]: the Runefiles of the Examples menu.
+//! - [`devices`]: the camera and the microphone (`getUserMedia`); [`media`] and [`live`] are
+//!   their pure parts (error sentences, WAV encoding, frames per second, live-mode decisions).
 //!
 //! The compiler does all the work ([`compiler::compile`], [`compiler::svg::to_svg`],
 //! [`compiler::render::render`]); components stay mostly `view!`.
@@ -22,11 +24,14 @@ pub mod address;
 pub mod codemirror;
 pub mod components;
 pub mod crash;
+pub mod devices;
 mod download;
 pub mod editor_marks;
 pub mod engine;
 pub mod examples;
 pub mod hooks;
+pub mod live;
+pub mod media;
 pub mod protocol;
 pub mod runner;
 pub mod share;

@@ -25,6 +25,11 @@ pub struct RunRequest {
     pub seed: u64,
     /// One entry per input buffer that follows the header, in order.
     pub inputs: Vec<InputMeta>,
+    /// Set when the `.rune` is not sent again: the [`rune_key`] of the `.rune` the worker
+    /// loaded for an earlier request (the `rune` buffer is then empty). Live mode sends every
+    /// frame this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached: Option<u64>,
 }
 
 /// One input of a run.
@@ -34,6 +39,28 @@ pub struct InputMeta {
     pub kind: String,
     /// The file name (for messages).
     pub name: String,
+    /// Set when the bytes are a decoded RGBA8 frame of this size (a camera picture), not a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<FrameSize>,
+}
+
+/// The size of an RGBA8 frame (`width * height * 4` bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl FrameSize {
+    /// The number of bytes of a frame of this size.
+    pub fn bytes(self) -> u64 {
+        u64::from(self.width) * u64::from(self.height) * 4
+    }
+}
+
+/// Identifies `.rune` bytes between the page and the worker (64-bit FNV-1a of the bytes).
+pub fn rune_key(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// How far the worker has got.

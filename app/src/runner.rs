@@ -4,17 +4,22 @@
 //!
 //! Replies to an older run than the latest are ignored. If the worker dies (a panic aborts it),
 //! the run fails with a message and the next run starts a new worker.
+//!
+//! The `.rune` is sent once per worker and pipeline: while the worker has it (the page sent it
+//! and no run has failed since), requests carry only its [`rune_key`] (`cached`), so live mode's
+//! frames move no model bytes and load nothing. "Quiet" runs (live frames) leave the last result
+//! on screen until the next one arrives instead of showing "Running…".
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use js_sys::{Array, Uint8Array};
-use leptos::prelude::Set;
+use leptos::prelude::{GetUntracked, Set};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use crate::protocol::{InputMeta, Phase, Reply, RunFailure, RunRequest};
-use crate::state::{AppState, RunStatus};
+use crate::protocol::{FrameSize, InputMeta, Phase, Reply, RunFailure, RunRequest, rune_key};
+use crate::state::{AppState, Compiled, RunStatus};
 
 /// The plain worker's loader script, written by Trunk (`data-loader-shim`), next to `index.html`.
 pub const WORKER_URL: &str = "./rune-worker_loader.js";
@@ -76,6 +81,8 @@ struct Running {
     /// Whether the worker has said [`Reply::Ready`]; until then the latest request waits here.
     ready: bool,
     pending: Option<(Array, Array)>,
+    /// The key of the `.rune` the worker holds, as far as the page knows.
+    has: Option<u64>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -83,18 +90,60 @@ struct Running {
 thread_local! {
     static WORKER: RefCell<Option<Running>> = const { RefCell::new(None) };
     static LATEST: Cell<u32> = const { Cell::new(0) };
+    /// Whether the latest run is quiet (a live frame).
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// The last `.rune` built, for the compilation it was built from.
+    static BUILT: RefCell<Option<(Arc<Compiled>, BuiltRune)>> = const { RefCell::new(None) };
 }
 
-/// One input of a run: its kind (`IMAGE`), file name and bytes.
-pub type RunInput = (String, String, Arc<Vec<u8>>);
+/// One input of a run.
+#[derive(Debug, Clone)]
+pub struct RunInput {
+    /// The capability kind (`IMAGE`).
+    pub kind: String,
+    /// The file name (for messages).
+    pub name: String,
+    /// Set when `bytes` are an RGBA8 frame of this size.
+    pub frame: Option<FrameSize>,
+    pub bytes: Arc<Vec<u8>>,
+}
 
-/// Starts a run of `rune` on `inputs`; progress and the result arrive in `state.run`.
-pub fn start_run(state: AppState, rune: Vec<u8>, inputs: Vec<RunInput>, seed: u64) {
+/// A compiled `.rune` and its [`rune_key`].
+#[derive(Debug, Clone)]
+pub struct BuiltRune {
+    pub bytes: Arc<Vec<u8>>,
+    pub key: u64,
+}
+
+/// The `.rune` that runs: the opened one, else the current compilation's, built once per
+/// compilation (live mode asks per frame).
+pub fn build(state: AppState) -> Result<BuiltRune, String> {
+    if let Some(opened) = state.opened.get_untracked() {
+        return Ok(BuiltRune { key: opened.key, bytes: opened.bytes.clone() });
+    }
+    let compiled = state.compiled.get_untracked();
+    let cached = BUILT
+        .with(|built| built.borrow().as_ref().filter(|(c, _)| Arc::ptr_eq(c, &compiled)).map(|(_, rune)| rune.clone()));
+    if let Some(rune) = cached {
+        return Ok(rune);
+    }
+    let bytes = compiled.compilation.to_bytes(runtime::BuildInfo::playground(None)).map_err(|e| e.to_string())?;
+    let rune = BuiltRune { key: rune_key(&bytes), bytes: Arc::new(bytes) };
+    BUILT.with(|built| *built.borrow_mut() = Some((compiled, rune.clone())));
+    Ok(rune)
+}
+
+/// Starts a run of `rune` on `inputs`; progress and the result arrive in `state.run`. A `quiet`
+/// run keeps the last result on screen until its own arrives.
+pub fn start_run(state: AppState, rune: &BuiltRune, inputs: Vec<RunInput>, seed: u64, quiet: bool) {
     let id = LATEST.with(|latest| {
         latest.set(latest.get().wrapping_add(1));
         latest.get()
     });
-    state.run.set(RunStatus::Running);
+    QUIET.with(|q| q.set(quiet));
+    if !quiet {
+        state.run.set(RunStatus::Running);
+    }
     if let Err(why) = post(state, id, rune, inputs, seed) {
         fail(state, format!("The pipeline could not be started: {why}"));
     }
@@ -102,7 +151,18 @@ pub fn start_run(state: AppState, rune: Vec<u8>, inputs: Vec<RunInput>, seed: u6
 
 /// Applies a reply of the worker to the state (ignoring replies to older runs).
 pub fn apply_reply(state: AppState, reply: Reply) {
+    if matches!(reply, Reply::Failed { .. }) {
+        // The worker may have dropped its pipeline: send the `.rune` with the next request.
+        WORKER.with(|slot| {
+            if let Some(running) = slot.borrow_mut().as_mut() {
+                running.has = None;
+            }
+        });
+    }
     if reply.id() != LATEST.with(Cell::get) {
+        return;
+    }
+    if QUIET.with(Cell::get) && matches!(reply, Reply::Status { .. }) {
         return;
     }
     let status = match reply {
@@ -119,34 +179,37 @@ fn fail(state: AppState, message: String) {
     state.run.set(RunStatus::Failed(Arc::new(RunFailure::new(None, message))));
 }
 
-fn post(state: AppState, id: u32, rune: Vec<u8>, inputs: Vec<RunInput>, seed: u64) -> Result<(), String> {
-    let request = RunRequest {
-        id,
-        seed,
-        inputs: inputs.iter().map(|(kind, name, _)| InputMeta { kind: kind.clone(), name: name.clone() }).collect(),
-    };
-    let header = serde_json::to_string(&request).map_err(|e| e.to_string())?;
-    let message = Array::new();
-    let transfer = Array::new();
-    message.push(&JsValue::from_str(&header));
-    for bytes in std::iter::once(rune.as_slice()).chain(inputs.iter().map(|(_, _, bytes)| bytes.as_slice())) {
-        let array = Uint8Array::from(bytes);
-        transfer.push(&array.buffer());
-        message.push(&array);
-    }
+fn post(state: AppState, id: u32, rune: &BuiltRune, inputs: Vec<RunInput>, seed: u64) -> Result<(), String> {
+    let metas: Vec<InputMeta> = inputs
+        .iter()
+        .map(|input| InputMeta { kind: input.kind.clone(), name: input.name.clone(), frame: input.frame })
+        .collect();
     WORKER
         .with(|slot| {
             let mut slot = slot.borrow_mut();
             if slot.is_none() {
                 *slot = Some(spawn(state)?);
             }
-            match slot.as_mut() {
-                Some(running) if running.ready => running.worker.post_message_with_transfer(&message, &transfer),
-                Some(running) => {
-                    running.pending = Some((message, transfer));
-                    Ok(())
-                }
-                None => Err(JsValue::from_str("no worker")),
+            let Some(running) = slot.as_mut() else { return Err(JsValue::from_str("no worker")) };
+            // Only a listening worker can have the `.rune` (a waiting request may be replaced).
+            let cached = (running.ready && running.has == Some(rune.key)).then_some(rune.key);
+            let request = RunRequest { id, seed, inputs: metas, cached };
+            let header = serde_json::to_string(&request).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            let message = Array::new();
+            let transfer = Array::new();
+            message.push(&JsValue::from_str(&header));
+            let rune_bytes: &[u8] = if cached.is_some() { &[] } else { rune.bytes.as_slice() };
+            for bytes in std::iter::once(rune_bytes).chain(inputs.iter().map(|input| input.bytes.as_slice())) {
+                let array = Uint8Array::from(bytes);
+                transfer.push(&array.buffer());
+                message.push(&array);
+            }
+            running.has = Some(rune.key);
+            if running.ready {
+                running.worker.post_message_with_transfer(&message, &transfer)
+            } else {
+                running.pending = Some((message, transfer));
+                Ok(())
             }
         })
         .map_err(describe)
@@ -186,7 +249,7 @@ fn spawn(state: AppState) -> Result<Running, JsValue> {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Ok(Running { worker, ready: false, pending: None, _on_message: on_message, _on_error: on_error })
+    Ok(Running { worker, ready: false, pending: None, has: None, _on_message: on_message, _on_error: on_error })
 }
 
 /// Stops the worker (the next run starts a new one).

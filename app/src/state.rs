@@ -15,7 +15,7 @@ use crate::codemirror::CodeMirror;
 use crate::editor_marks::{self, EditorRange};
 use crate::examples::{self, Example};
 use crate::hooks::{use_debounced, use_local_storage};
-use crate::protocol::{RunFailure, RunResult};
+use crate::protocol::{FrameSize, RunFailure, RunResult};
 use crate::share;
 use crate::uploads::{self, Role, Upload};
 
@@ -70,6 +70,12 @@ pub struct AppState {
     /// Why the latest `.rune` or share link could not be opened (shown until dismissed or the
     /// next success).
     pub open_error: RwSignal<Option<String>>,
+    /// Whether the camera streams (its preview is in the Inputs panel).
+    pub camera: RwSignal<bool>,
+    /// Whether live mode runs the pipeline on camera frames, one after the other.
+    pub live: RwSignal<bool>,
+    /// Live mode's frames per second (0 until two frames have come back).
+    pub fps: RwSignal<f64>,
 }
 
 /// A `.rune` opened in the playground, read and checked.
@@ -78,6 +84,8 @@ pub struct OpenedRune {
     pub file_name: String,
     /// The file as opened: what a run sends to the worker.
     pub bytes: Arc<Vec<u8>>,
+    /// [`crate::protocol::rune_key`] of `bytes` (the worker caches pipelines by it).
+    pub key: u64,
     pub artifact: Artifact,
     /// What `rune inspect` prints for it.
     pub summary: String,
@@ -96,7 +104,8 @@ impl OpenedRune {
         }
         let summary = artifact.describe();
         let svg = compiler::svg::to_svg(&compiler::graph::Graph::from_manifest(&artifact.manifest));
-        Ok(OpenedRune { file_name: file_name.to_string(), bytes: Arc::new(bytes), artifact, summary, svg })
+        let key = crate::protocol::rune_key(&bytes);
+        Ok(OpenedRune { file_name: file_name.to_string(), bytes: Arc::new(bytes), key, artifact, summary, svg })
     }
 }
 
@@ -179,6 +188,9 @@ impl AppState {
             seed: RwSignal::new(DEFAULT_SEED),
             opened: RwSignal::new(None),
             open_error: RwSignal::new(None),
+            camera: RwSignal::new(false),
+            live: RwSignal::new(false),
+            fps: RwSignal::new(0.0),
         }
     }
 
@@ -197,7 +209,7 @@ impl AppState {
         }
         self.uploads.update(|list| {
             let id = list.iter().map(|u| u.id + 1).max().unwrap_or(1);
-            let upload = Upload { id, name: name.to_string(), role, bytes, note };
+            let upload = Upload { id, name: name.to_string(), role, bytes, note, frame: None };
             match list.iter_mut().find(|u| u.name == name) {
                 Some(existing) => *existing = Upload { id: existing.id, ..upload },
                 None => list.push(upload),
@@ -246,6 +258,34 @@ impl AppState {
                 Err(e) => f(Err(format!("The Runefile cannot be built: {e}"))),
             }
         })
+    }
+
+    /// Adds a camera picture (an RGBA8 frame) as the next IMAGE input, named `camera-N`.
+    /// Returns its name, or why it cannot be used.
+    pub fn add_frame(self, size: FrameSize, rgba: Vec<u8>) -> Result<String, String> {
+        if size.width == 0 || size.height == 0 || size.bytes() != rgba.len() as u64 {
+            return Err(format!(
+                "The camera gave a {}×{} picture of {} bytes, which is not an RGBA frame.",
+                size.width,
+                size.height,
+                rgba.len()
+            ));
+        }
+        let name = self.uploads.with_untracked(|list| {
+            (1..).map(|n| format!("camera-{n}")).find(|name| list.iter().all(|u| &u.name != name)).unwrap_or_default()
+        });
+        self.uploads.update(|list| {
+            let id = list.iter().map(|u| u.id + 1).max().unwrap_or(1);
+            list.push(Upload {
+                id,
+                name: name.clone(),
+                role: Role::Input(runtime::CapabilityKind::Image),
+                bytes: Arc::new(rgba),
+                note: Some(format!("{}×{} camera picture", size.width, size.height)),
+                frame: Some(size),
+            });
+        });
+        Ok(name)
     }
 
     /// Removes an added file.

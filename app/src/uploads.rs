@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use runtime::CapabilityKind;
 
+use crate::protocol::FrameSize;
+
 /// Files larger than this are refused (the browser would struggle long before the runtime).
 pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 
@@ -41,6 +43,8 @@ pub struct Upload {
     pub bytes: Arc<Vec<u8>>,
     /// A note shown next to the file (e.g. what the model expects).
     pub note: Option<String>,
+    /// Set for camera pictures: `bytes` are a decoded RGBA8 frame of this size, not a file.
+    pub frame: Option<FrameSize>,
 }
 
 impl Upload {

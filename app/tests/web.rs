@@ -454,7 +454,7 @@ async fn loading_the_sine_example_adds_its_model_and_enables_run() {
 fn run_random(seed: u64) -> rune_app::protocol::Reply {
     let compilation = compiler::compile(VALID, "random", &compiler::MemoryFiles::new());
     let rune = compilation.to_bytes(runtime::BuildInfo::playground(None)).expect("compiles");
-    let request = rune_app::protocol::RunRequest { id: 1, seed, inputs: vec![] };
+    let request = rune_app::protocol::RunRequest { id: 1, seed, inputs: vec![], cached: None };
     let clock = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
     rune_app::engine::Session::new().run(&request, &rune, vec![], &runtime::model::NoModels, &clock, &mut |_| {})
 }
@@ -534,5 +534,38 @@ async fn tensors_show_as_labels_pictures_and_tables() {
     assert_eq!(rows.len(), rune_app::components::results::MAX_ROWS);
     assert_eq!(find_all(&root, ".many-box .histogram-box svg rect").len(), 50);
     drop(handle);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn refused_devices_become_sentences() {
+    use rune_app::devices::describe_error;
+    use rune_app::media::Device;
+    let denied = web_sys::DomException::new_with_message_and_name("Permission denied", "NotAllowedError")
+        .expect("a DOMException");
+    assert!(describe_error(Device::Camera, &denied).starts_with("Camera permission was denied."));
+    let missing = web_sys::DomException::new_with_message_and_name("Requested device not found", "NotFoundError")
+        .expect("a DOMException");
+    assert!(describe_error(Device::Microphone, &missing).starts_with("No microphone was found."));
+    let other = js_sys::Error::new("boom");
+    assert_eq!(describe_error(Device::Camera, &other), "The camera could not be started (Error: boom).");
+}
+
+/// An IMAGE pipeline offers the camera; Live waits for it; a SOUND one offers Record.
+#[wasm_bindgen_test]
+async fn image_pipelines_offer_the_camera_and_sound_ones_the_microphone() {
+    let image = "version: 1\nimage: runicos/base\npipeline:\n  image:\n    capability: IMAGE\n    outputs:\n      - type: U8\n        dimensions: [1, 8, 8, 3]\n    args:\n      width: 8\n      height: 8\n  serial:\n    out: serial\n    inputs: [image]\n";
+    let (root, _state, _handle) = mount_with_state(image);
+    settle().await;
+    let camera: HtmlElement = find(&root, "[data-testid=camera]").unchecked_into();
+    assert_eq!(camera.style().get_property_value("display").expect("style"), "");
+    assert_eq!(text(&root, "[data-testid=camera-toggle]"), "Use camera");
+    let capture: web_sys::HtmlButtonElement = find(&root, "[data-testid=capture]").unchecked_into();
+    assert!(capture.disabled());
+    let live: web_sys::HtmlButtonElement = find(&root, "[data-testid=live]").unchecked_into();
+    assert!(live.disabled());
+    assert_eq!(live.get_attribute("aria-pressed").as_deref(), Some("false"));
+    let microphone: HtmlElement = find(&root, "[data-testid=microphone]").unchecked_into();
+    assert_eq!(microphone.style().get_property_value("display").expect("style"), "none");
     root.remove();
 }

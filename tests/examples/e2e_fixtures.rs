@@ -3,7 +3,23 @@
 //! - `colours.rune`, the colours example (app/examples/colours.yml) built with that model, and
 //!   `colours.inspect.txt`, what `rune inspect` prints for it;
 //! - `junk.rune` (not a Rune at all) and `bad-model.rune` (a Rune whose model is not TFLite).
+//! - `red.y4m`, a few 160×120 frames of solid red for Chromium's fake camera
+//!   (`--use-file-for-fake-video-capture`), which the classifier names "red".
 #![allow(clippy::unwrap_used)]
+
+/// A YUV4MPEG2 (4:2:0) video of `frames` frames of one colour, given as BT.601 limited-range
+/// Y, Cb, Cr (what Chromium's fake capture device reads).
+fn y4m(width: usize, height: usize, frames: usize, [y, u, v]: [u8; 3]) -> Vec<u8> {
+    let mut out = format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    let chroma = width.div_ceil(2) * height.div_ceil(2);
+    for _ in 0..frames {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend(std::iter::repeat_n(y, width * height));
+        out.extend(std::iter::repeat_n(u, chroma));
+        out.extend(std::iter::repeat_n(v, chroma));
+    }
+    out
+}
 
 fn main() {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: e2e_fixtures DIR"));
@@ -26,4 +42,7 @@ fn main() {
         bytes.truncate(24);
     }
     std::fs::write(dir.join("bad-model.rune"), bad.to_bytes()).unwrap();
+
+    // Y 81, Cb 90, Cr 240 ≈ RGB (254, 0, 0).
+    std::fs::write(dir.join("red.y4m"), y4m(160, 120, 5, [81, 90, 240])).unwrap();
 }

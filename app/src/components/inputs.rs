@@ -1,11 +1,13 @@
+use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use runtime::CapabilityKind;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 
-use crate::protocol;
 use crate::state::AppState;
 use crate::uploads::{Role, Upload, human_size};
+use crate::{devices, media, protocol};
 
 /// The Inputs panel: add files by picking or dropping them; models and other files the
 /// Runefile reads by name, images / WAV / `.bin` / accelerometer CSV as capability inputs.
@@ -61,12 +63,16 @@ pub fn Inputs() -> impl IntoView {
         dragging.set(true);
     };
 
+    let needs = move |kind: CapabilityKind| needed.with(|list| list.iter().any(|n| n.kind == kind));
+
     view! {
         <section class="panel inputs-panel" aria-labelledby="inputs-title" data-testid="inputs">
             <header class="panel-header">
                 <h2 id="inputs-title" class="panel-title">"Inputs"</h2>
                 <span class="panel-hint">"Models, label files, images, WAV, .bin, CSV"</span>
             </header>
+            <CameraBox shown=Signal::derive(move || needs(CapabilityKind::Image) || state.camera.get()) />
+            <MicrophoneBox shown=Signal::derive(move || needs(CapabilityKind::Sound)) />
             <div
                 class=move || if dragging.get() { "drop-zone dragging" } else { "drop-zone" }
                 data-testid="drop-zone"
@@ -129,6 +135,171 @@ pub fn Inputs() -> impl IntoView {
                     })
             }}
         </section>
+    }
+}
+
+/// "Use camera": a preview, "Capture" (adds the picture as the next IMAGE input) and the
+/// camera live mode reads. The camera stops when turned off, when the page is hidden and when
+/// the panel goes away.
+#[component]
+fn CameraBox(shown: Signal<bool>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let video = NodeRef::<Video>::new();
+    let starting = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<String>);
+
+    let stop = move || {
+        devices::stop_camera();
+        let _ = state.camera.try_set(false);
+    };
+    let toggle = move |_| {
+        if state.camera.get_untracked() {
+            stop();
+            return;
+        }
+        let Some(video) = video.get_untracked() else { return };
+        error.set(None);
+        note.set(None);
+        starting.set(true);
+        spawn_local(async move {
+            let outcome = devices::start_camera(&video).await;
+            starting.set(false);
+            match outcome {
+                Ok(()) => state.camera.set(true),
+                Err(why) => {
+                    state.camera.set(false);
+                    error.set(Some(why));
+                }
+            }
+        });
+    };
+    let capture = move |_| {
+        note.set(None);
+        match devices::grab_frame() {
+            Some((size, rgba)) => match state.add_frame(size, rgba) {
+                Ok(name) => note.set(Some(format!("Added {name} ({}×{}).", size.width, size.height))),
+                Err(why) => error.set(Some(why)),
+            },
+            None => error.set(Some("The camera has no picture yet. Wait a moment and try again.".into())),
+        }
+    };
+    // A hidden page stops the camera (and with it live mode).
+    let on_visibility = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+        if hidden && state.camera.get_untracked() {
+            stop();
+            note.set(Some("The camera stopped while the page was hidden.".into()));
+        }
+    });
+    on_cleanup(move || {
+        on_visibility.remove();
+        stop();
+    });
+
+    view! {
+        <div class="device-box" data-testid="camera" style:display=move || if shown.get() { "" } else { "none" }>
+            <div class="device-buttons">
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="camera-toggle"
+                    aria-pressed=move || state.camera.get().to_string()
+                    disabled=move || starting.get()
+                    on:click=toggle
+                >
+                    {move || {
+                        if starting.get() {
+                            "Starting the camera…"
+                        } else if state.camera.get() {
+                            "Stop camera"
+                        } else {
+                            "Use camera"
+                        }
+                    }}
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="capture"
+                    disabled=move || !state.camera.get()
+                    title="Add the camera's picture as an IMAGE input"
+                    on:click=capture
+                >
+                    "Capture"
+                </button>
+            </div>
+            <video
+                node_ref=video
+                class="camera-preview"
+                data-testid="camera-preview"
+                aria-label="Camera preview"
+                muted=true
+                playsinline=true
+                style:display=move || if state.camera.get() { "" } else { "none" }
+            ></video>
+            {move || error.get().map(|e| view! { <p class="device-error" role="alert" data-testid="camera-error">{e}</p> })}
+            {move || note.get().map(|n| view! { <p class="device-note" role="status" data-testid="camera-note">{n}</p> })}
+        </div>
+    }
+}
+
+/// "Record": records the microphone for as long as the SOUND capability reads, at its rate,
+/// and adds the recording as the next SOUND input (a 16-bit WAV).
+#[component]
+fn MicrophoneBox(shown: Signal<bool>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let recording = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<String>);
+    let plan = Memo::new(move |_| {
+        state.compiled.with(|c| c.compilation.manifest().map(|m| media::recording_plan(&m)).unwrap_or_default())
+    });
+    let record = move |_| {
+        let plan = plan.get_untracked();
+        error.set(None);
+        note.set(None);
+        recording.set(true);
+        spawn_local(async move {
+            let outcome = devices::record_wav(plan).await;
+            recording.set(false);
+            let added = outcome.and_then(|wav| {
+                let name = state.uploads.with_untracked(|list| {
+                    (1..)
+                        .map(|n| format!("microphone-{n}.wav"))
+                        .find(|name| list.iter().all(|u| &u.name != name))
+                        .unwrap_or_default()
+                });
+                state.add_file(&name, wav).map(|_| name)
+            });
+            match added {
+                Ok(name) => note.set(Some(format!("Added {name}."))),
+                Err(why) => error.set(Some(why)),
+            }
+        });
+    };
+    view! {
+        <div class="device-box" data-testid="microphone" style:display=move || if shown.get() { "" } else { "none" }>
+            <div class="device-buttons">
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="record"
+                    disabled=move || recording.get()
+                    on:click=record
+                >
+                    {move || if recording.get() { "Recording…" } else { "Record" }}
+                </button>
+                <span class="device-hint">
+                    {move || {
+                        let plan = plan.get();
+                        format!("{:.1} s of microphone sound at {} Hz", f64::from(plan.ms) / 1000.0, plan.rate)
+                    }}
+                </span>
+            </div>
+            {move || error.get().map(|e| view! { <p class="device-error" role="alert" data-testid="microphone-error">{e}</p> })}
+            {move || note.get().map(|n| view! { <p class="device-note" role="status" data-testid="microphone-note">{n}</p> })}
+        </div>
     }
 }
 

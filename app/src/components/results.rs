@@ -6,8 +6,10 @@ use runtime::CapabilityKind;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData};
 
+use crate::devices;
+use crate::live::{self, FpsMeter, Step};
 use crate::protocol::{self, RunFailure, RunResult, StageResult, TensorView, Values};
-use crate::runner;
+use crate::runner::{self, RunInput};
 use crate::state::{AppState, RunStatus};
 use crate::uploads::Role;
 
@@ -18,45 +20,133 @@ pub const TOP: usize = 3;
 /// Bars of the histogram at most.
 pub const MAX_BARS: usize = 96;
 
-/// Why the pipeline cannot run now, if it cannot: errors, missing inputs, a run in progress.
-pub fn blocked_reasons(state: AppState) -> Vec<String> {
+/// Why the pipeline cannot run now, if it cannot: errors, missing inputs. With `camera`, the
+/// camera's frame counts as one more IMAGE input (live mode's `source: 0`). The pipeline is the
+/// opened `.rune`'s, else the editor's ([`AppState::with_manifest`]).
+pub fn blocked_reasons(state: AppState, camera: bool) -> Vec<String> {
     state.with_manifest(|manifest| match manifest {
-        Ok(manifest) => protocol::missing_inputs(manifest, |kind| state.input_count(kind)),
+        Ok(manifest) => protocol::missing_inputs(manifest, |kind| {
+            state.input_count(kind) + usize::from(camera && kind == CapabilityKind::Image)
+        }),
         Err(why) => vec![why],
+    })
+}
+
+/// The added inputs, in order (for [`runner::start_run`]).
+fn upload_inputs(state: AppState) -> Vec<RunInput> {
+    state.uploads.with_untracked(|list| {
+        list.iter()
+            .filter_map(|u| match u.role {
+                Role::Input(kind) => Some(RunInput {
+                    kind: kind.runefile_name().to_string(),
+                    name: u.name.clone(),
+                    frame: u.frame,
+                    bytes: u.bytes.clone(),
+                }),
+                Role::File => None,
+            })
+            .collect()
     })
 }
 
 /// Starts a run in the worker of the opened `.rune`, else of the compiled editor text.
 fn run_now(state: AppState) {
-    let rune = match state.opened.get_untracked() {
-        Some(opened) => Ok(opened.bytes.to_vec()),
-        None => state.compiled.with_untracked(|compiled| {
-            compiled.compilation.to_bytes(runtime::BuildInfo::playground(None)).map_err(|e| e.to_string())
-        }),
-    };
-    let rune = match rune {
-        Ok(rune) => rune,
-        Err(why) => {
-            state.run.set(RunStatus::Failed(Arc::new(RunFailure::new(None, why))));
-            return;
+    match runner::build(state) {
+        Ok(rune) => runner::start_run(state, &rune, upload_inputs(state), state.seed.get_untracked(), false),
+        Err(why) => state.run.set(RunStatus::Failed(Arc::new(RunFailure::new(None, why)))),
+    }
+}
+
+/// Live mode's next frame: the camera's picture as IMAGE `source: 0`, then the added inputs.
+/// Returns false when the camera has no picture yet.
+fn run_frame(state: AppState) -> bool {
+    let Some((size, rgba)) = devices::grab_frame() else { return false };
+    match runner::build(state) {
+        Ok(rune) => {
+            let frame = RunInput {
+                kind: CapabilityKind::Image.runefile_name().to_string(),
+                name: "camera".to_string(),
+                frame: Some(size),
+                bytes: Arc::new(rgba),
+            };
+            let inputs = std::iter::once(frame).chain(upload_inputs(state)).collect();
+            runner::start_run(state, &rune, inputs, state.seed.get_untracked(), true);
+        }
+        Err(why) => state.run.set(RunStatus::Failed(Arc::new(RunFailure::new(None, why)))),
+    }
+    true
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Live mode: while it is on and the camera streams, runs the pipeline on the newest frame,
+/// one frame at a time (the next is grabbed when the previous answer has arrived), and keeps
+/// `state.fps` up to date. Turns itself off when the camera stops, the Runefile cannot run,
+/// or a run fails.
+fn use_live_loop(state: AppState, runnable: Memo<bool>) {
+    let in_flight = StoredValue::new(false);
+    let meter = StoredValue::new(FpsMeter::new());
+    let step = move || {
+        let on = state.live.get_untracked();
+        match live::next_step(on, state.camera.get_untracked(), runnable.get_untracked(), in_flight.get_value()) {
+            Step::Wait => {}
+            Step::Stop => state.live.set(false),
+            Step::Send => {
+                in_flight.set_value(true);
+                fn send(state: AppState, in_flight: StoredValue<bool>) {
+                    if !state.live.get_untracked() || !state.camera.get_untracked() {
+                        in_flight.set_value(false);
+                        return;
+                    }
+                    // No picture yet (the camera is starting): try again at the next frame.
+                    if !run_frame(state) {
+                        request_animation_frame(move || send(state, in_flight));
+                    }
+                }
+                request_animation_frame(move || send(state, in_flight));
+            }
         }
     };
-    let inputs = state.uploads.with_untracked(|list| {
-        list.iter()
-            .filter_map(|u| match u.role {
-                Role::Input(kind) => Some((kind.runefile_name().to_string(), u.name.clone(), u.bytes.clone())),
-                Role::File => None,
-            })
-            .collect()
+    // Answers: count them, then send the next frame.
+    Effect::new(move |_| {
+        let status = state.run.get();
+        if !in_flight.get_value() || status.is_busy() {
+            return;
+        }
+        in_flight.set_value(false);
+        match status {
+            RunStatus::Done(_) if state.live.get_untracked() => {
+                meter.update_value(|m| m.record(now_ms()));
+                state.fps.set(meter.with_value(FpsMeter::fps));
+                step();
+            }
+            RunStatus::Failed(_) => state.live.set(false),
+            _ => {}
+        }
     });
-    runner::start_run(state, rune, inputs, state.seed.get_untracked());
+    // Live mode turned on or off, the camera, the Runefile.
+    Effect::new(move |was_on: Option<bool>| {
+        let on = state.live.get();
+        let _ = (state.camera.get(), runnable.get());
+        if on != was_on.unwrap_or(false) {
+            meter.update_value(FpsMeter::reset);
+            state.fps.set(0.0);
+        }
+        step();
+        on
+    });
 }
 
 /// The Run button, the seed, and every stage's output and time after a run.
 #[component]
 pub fn Results() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let blocked = Memo::new(move |_| blocked_reasons(state));
+    let blocked = Memo::new(move |_| blocked_reasons(state, false));
+    let live_runnable = Memo::new(move |_| blocked_reasons(state, true).is_empty());
+    use_live_loop(state, live_runnable);
+    let live = move || state.live.get();
     let busy = move || state.run.with(RunStatus::is_busy);
     let uses_random = Memo::new(move |_| {
         state.with_manifest(|manifest| {
@@ -66,6 +156,10 @@ pub fn Results() -> impl IntoView {
         })
     });
     let status_text = move || match state.run.get() {
+        RunStatus::Done(result) if live() => {
+            format!("Live: {} · {:.1} ms per run", live::fps_text(state.fps.get()), result.run_ms)
+        }
+        _ if live() => format!("Live: {}", live::fps_text(state.fps.get())),
         RunStatus::Idle => String::new(),
         RunStatus::Loading => "Loading the model…".to_string(),
         RunStatus::Running => "Running…".to_string(),
@@ -89,7 +183,7 @@ pub fn Results() -> impl IntoView {
                     type="button"
                     class="button primary"
                     data-testid="run"
-                    disabled=move || busy() || !blocked.with(Vec::is_empty)
+                    disabled=move || busy() || live() || !blocked.with(Vec::is_empty)
                     title=move || blocked.with(|b| b.first().cloned()).unwrap_or_else(|| "Run the pipeline once".into())
                     on:click=move |_| run_now(state)
                 >
@@ -98,6 +192,39 @@ pub fn Results() -> impl IntoView {
                     </svg>
                     <span>{move || if busy() { "Running…" } else { "Run" }}</span>
                 </button>
+                <button
+                    type="button"
+                    class=move || if live() { "button live-toggle on" } else { "button live-toggle" }
+                    data-testid="live"
+                    aria-pressed=move || live().to_string()
+                    disabled=move || !(live() || state.camera.get() && live_runnable.get())
+                    title=move || {
+                        if live() {
+                            "Stop running on every camera frame".to_string()
+                        } else if !state.camera.get() {
+                            "Start the camera in the Inputs panel to run live".to_string()
+                        } else {
+                            blocked_reasons(state, true)
+                                .first()
+                                .cloned()
+                                .unwrap_or_else(|| "Run the pipeline on every camera frame".into())
+                        }
+                    }
+                    on:click=move |_| state.live.update(|on| *on = !*on)
+                >
+                    <span class="live-dot" aria-hidden="true"></span>
+                    <span>"Live"</span>
+                </button>
+                {move || {
+                    live()
+                        .then(|| {
+                            view! {
+                                <span class="fps" data-testid="fps" aria-live="off">
+                                    {move || live::fps_text(state.fps.get())}
+                                </span>
+                            }
+                        })
+                }}
                 {move || {
                     uses_random
                         .get()
