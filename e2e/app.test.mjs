@@ -277,8 +277,11 @@ test('a valid pipeline draws two nodes and downloads a .rune that is a wasm modu
   const button = page.locator('[data-testid=download]');
   assert.equal(await button.isEnabled(), true);
 
+  // The first visit shows the default example (random numbers), whose name the Rune takes.
+  assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'random');
+  await page.locator('[data-testid=rune-name]').fill('');
   const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  assert.equal(download.suggestedFilename(), 'playground.rune');
+  assert.equal(download.suggestedFilename(), 'playground.rune', 'an empty name is the default one');
   const bytes = await readFile(await download.path());
   assert.ok(bytes.length > 8, `${bytes.length} bytes`);
   assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]); // "\0asm"
@@ -525,6 +528,8 @@ test('live mode classifies the (fake) webcam as "red" and shows frames per secon
   try {
     const { context, page, problems } = await openIn(camBrowser, { permissions: ['camera'] });
     await page.locator('[data-testid=examples]').selectOption('colours');
+    // The colour classifier has compiled (the default example has no problems either).
+    await page.waitForSelector('[data-testid=graph] [data-stage=classify]');
     await waitForSummary(page, /^No problems$/);
     const live = page.locator('[data-testid=live]');
     assert.equal(await live.isDisabled(), true, 'Live needs the camera');
@@ -580,6 +585,7 @@ test('a denied camera says so and the page keeps working', async () => {
   try {
     const { context, page, problems } = await openIn(camBrowser);
     await page.locator('[data-testid=examples]').selectOption('colours');
+    await page.waitForSelector('[data-testid=graph] [data-stage=classify]');
     await waitForSummary(page, /^No problems$/);
     await page.locator('[data-testid=camera-toggle]').click();
     await page.waitForSelector('[data-testid=camera-error]', { timeout: 10000 });
@@ -621,8 +627,9 @@ test('Record adds the (fake) microphone as a WAV that a SOUND pipeline runs on',
   try {
     const { context, page, problems } = await openIn(micBrowser, { permissions: ['microphone'] });
     await editor(page).fill(SOUND);
+    // Compiled (the default example has no problems either): the recording follows its args.
+    await page.waitForFunction(() => /0\.1 s of microphone sound at 16000 Hz/.test(document.querySelector('[data-testid=microphone]')?.textContent ?? ''), null, { timeout: 5000 });
     await waitForSummary(page, /^No problems$/);
-    assert.match(await page.locator('[data-testid=microphone]').textContent(), /0\.1 s of microphone sound at 16000 Hz/);
     await page.locator('[data-testid=record]').click();
     await page.waitForSelector('[data-testid=upload][data-name="microphone-1.wav"], [data-testid=microphone-error]', { timeout: 15000 });
     if (await page.locator('[data-testid=microphone-error]').count()) {
@@ -641,6 +648,7 @@ test('Record adds the (fake) microphone as a WAV that a SOUND pipeline runs on',
     // Without permission: a sentence, and the button works again.
     const denied = await openIn(micBrowser);
     await editor(denied.page).fill(SOUND);
+    await denied.page.waitForSelector('[data-testid=record]');
     await waitForSummary(denied.page, /^No problems$/);
     await denied.page.locator('[data-testid=record]').click();
     await denied.page.waitForSelector('[data-testid=microphone-error]', { timeout: 10000 });
