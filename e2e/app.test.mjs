@@ -5,16 +5,9 @@
 //      `cargo run -p rune-tests --example e2e_fixtures -- DIR`; scripts/e2e.sh does it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-
-const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8099/';
-const SCREENSHOTS = process.env.SCREENSHOTS ?? join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PHONE, SCREENSHOTS, launch, openPage, runAndWait, solidPng } from './helpers.mjs';
 
 const UNKNOWN_INPUT = `# A stage reads from a stage that does not exist (größe 🦀).
 version: 1
@@ -91,71 +84,22 @@ resources:
     type: string
 `;
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes) {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A width×height PNG of one RGB colour. */
-function solidPng(width, height, [r, g, b]) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
-  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(pixels)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 let browser;
 
 before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/** A fresh context (own localStorage) and page, with console errors, page errors and failed
- *  requests collected in `problems`. */
-async function open(options = {}) {
-  const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(BASE_URL);
-  await page.waitForSelector('.cm-content[data-testid=editor]', { timeout: 20000 });
-  return { context, page, problems };
+/** A fresh context (own localStorage) and page of the playground in `b` (default: the suite's
+ *  browser), with problems collected (helpers.mjs), once CodeMirror is up. */
+async function open(options = {}, b = browser) {
+  const opened = await openPage(b, undefined, options);
+  await opened.page.waitForSelector('.cm-content[data-testid=editor]', { timeout: 20000 });
+  return opened;
 }
 
 /** The editor's editable element (CodeMirror's `.cm-content`, which carries data-testid=editor). */
@@ -416,17 +360,6 @@ test('the phone layout stacks the panels without horizontal overflow', async () 
   await context.close();
 });
 
-/** Clicks Run and waits for the SERIAL output (or a run error, which fails the test). */
-async function runAndWait(page) {
-  const run = page.locator('[data-testid=run]');
-  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled, null, { timeout: 5000 });
-  await run.click();
-  await page.waitForSelector('[data-testid=serial], [data-testid=run-error]', { timeout: 60000 });
-  const error = page.locator('[data-testid=run-error]');
-  if (await error.count()) assert.fail(`the run failed: ${await error.textContent()}`);
-  return JSON.parse(await page.locator('[data-testid=serial]').textContent());
-}
-
 test('the sine example runs in the worker with no upload and prints a number', async () => {
   const { context, page, problems } = await open();
   await page.locator('[data-testid=examples]').selectOption('sine');
@@ -498,30 +431,12 @@ test('an uploaded model and a red photo are classified as "red"', async () => {
 
 /** A browser whose camera is Chromium's fake device playing `FIXTURES/red.y4m` (solid red).
  *  Contexts get the camera with `permissions: ['camera']`; without it the prompt is denied. */
-async function launchWithFakeCamera() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${join(process.env.FIXTURES ?? '', 'red.y4m')}`],
-  });
+function launchWithFakeCamera() {
+  return launch(['--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${join(process.env.FIXTURES ?? '', 'red.y4m')}`]);
 }
 
-/** Like open(), in `b`. */
-async function openIn(b, options = {}) {
-  const context = await b.newContext({ viewport: DESKTOP, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(BASE_URL);
-  await page.waitForSelector('[data-testid=editor]', { timeout: 20000 });
-  return { context, page, problems };
-}
+const openIn = (b, options = {}) => open(options, b);
 
 test('live mode classifies the (fake) webcam as "red" and shows frames per second', async () => {
   const camBrowser = await launchWithFakeCamera();
