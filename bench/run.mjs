@@ -17,8 +17,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { rgbPng } from '../e2e/png.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -27,33 +27,10 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 // gradient (so that decoding is real work and the colour classifier says "red").
 
 function makePng(width = 640, height = 480) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const raw = Buffer.alloc(height * (1 + width * 3));
-  for (let y = 0; y < height; y++) {
-    const row = y * (1 + width * 3);
-    for (let x = 0; x < width; x++) {
-      const p = row + 1 + x * 3;
-      raw[p] = 160 + ((x * 95) / width) | 0;
-      raw[p + 1] = 20 + ((y * 40) / height) | 0;
-      raw[p + 2] = 20 + (((x + y) * 30) / (width + height)) | 0;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
+  return rgbPng(width, height, (x, y) => [
+    160 + ((x * 95) / width) | 0,
+    20 + ((y * 40) / height) | 0,
+    20 + (((x + y) * 30) / (width + height)) | 0,
   ]);
 }
 
