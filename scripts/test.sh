@@ -11,6 +11,8 @@ bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TERM_COLOR=never
+# One-shot builds: incremental caches only cost disk and time here.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # The differential tests compare our engine with this reference interpreter (see setup.sh).
 export RUNE_REFERENCE_PYTHON="$ROOT/.venv-reference/bin/python"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
@@ -18,10 +20,17 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 STEP_TIMES=()
 step() {
   local name="$1"; shift
-  local start=$SECONDS
+  local start=$SECONDS status=0
   printf '\n\033[1m=== %s\033[0m\n' "$name"
-  "$@"
+  "$@" || status=$?
   STEP_TIMES+=("$(printf '%5ss  %s' $((SECONDS - start)) "$name")")
+  if [ "$status" -ne 0 ]; then
+    # Said last, on both streams, so that the end of any CI log names the failing step.
+    printf '\n=== timings\n'; printf '%s\n' "${STEP_TIMES[@]}"
+    printf 'FAILED: step "%s" exited with %s after %ss (disk: %s free)\n' "$name" "$status" \
+      $((SECONDS - start)) "$(df -h . | awk 'NR==2 {print $4}')" | tee /dev/stderr
+    exit "$status"
+  fi
 }
 
 no_browser_deps() {

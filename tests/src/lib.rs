@@ -103,8 +103,9 @@ pub fn reduce_precision(text: &str) -> String {
     out
 }
 
-/// A fresh empty directory under the system temp dir.
-pub fn temp_dir(label: &str) -> PathBuf {
+/// A fresh empty directory under the system temp dir, removed with everything in it when the
+/// value is dropped (set `RUNE_KEEP_TEST_DIRS=1` to keep it for a look after a failure).
+pub fn temp_dir(label: &str) -> TempDir {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -114,7 +115,32 @@ pub fn temp_dir(label: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// See [`temp_dir`]: derefs to its path.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("RUNE_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Compares `actual` with the golden file `tests/ref/<name>`; `BLESS=1` rewrites it.

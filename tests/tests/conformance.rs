@@ -76,7 +76,7 @@ fn copy_tree(src: &Path, dst: &Path) {
 /// `shared/examples` is a git symlink that may be checked out as a text file holding its target
 /// (`zoo/examples`). Cases reach it as `../../../examples/...`, so mirror the cases into a temp
 /// folder next to a real `examples` link.
-fn mirror(shared: &Path) -> std::path::PathBuf {
+fn mirror(shared: &Path) -> rune_tests::TempDir {
     let root = temp_dir("conformance-mirror");
     let link = shared.join("examples");
     let target = if link.is_file() {

@@ -4,20 +4,22 @@
 #![allow(clippy::unwrap_used)]
 use rune_tests::{models, rune, temp_dir, workspace_root};
 
-fn food_folder() -> std::path::PathBuf {
-    let dir = temp_dir("tutorial").join("food");
+/// The folder and the temporary directory holding it (removed when that is dropped).
+fn food_folder() -> (std::path::PathBuf, rune_tests::TempDir) {
+    let root = temp_dir("tutorial");
+    let dir = root.join("food");
     std::fs::create_dir_all(&dir).unwrap();
     let runefile =
         std::fs::read_to_string(workspace_root().join("tests/runefiles/compile-pass/tutorial-food.yml")).unwrap();
     std::fs::write(dir.join("Runefile.yml"), runefile).unwrap();
     std::fs::write(dir.join("food.tflite"), runtime::samples::colour_classifier(192, 192, 2024)).unwrap();
     std::fs::write(dir.join("aiy_food_V1_labelmap.csv"), models::food_label_map(2024)).unwrap();
-    dir
+    (dir, root)
 }
 
 #[test]
 fn tutorial_commands_work_as_written() {
-    let dir = food_folder();
+    let (dir, _root) = food_folder();
     let path = |name: &str| dir.join(name).into_os_string();
 
     // $ rune model-info food.tflite
@@ -86,7 +88,7 @@ fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
 
 #[test]
 fn tutorial_rune_names_the_dish() {
-    let dir = food_folder();
+    let (dir, _root) = food_folder();
     let path = |name: &str| dir.join(name).into_os_string();
     let build = rune(&["build".into(), path("Runefile.yml")]);
     assert_eq!(build.code, 0, "{}", build.stderr);
@@ -127,7 +129,8 @@ fn tutorial_shape_with_the_zoo_mobilenet() {
         return;
     };
     let zoo = shared.join("zoo/image");
-    let dir = temp_dir("tutorial-mobilenet").join("mobilenet");
+    let root = temp_dir("tutorial-mobilenet");
+    let dir = root.join("mobilenet");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(zoo.join("mobilenet/mobilenet_v2_quant.tflite"), dir.join("mobilenet_v2_quant.tflite")).unwrap();
     std::fs::copy(zoo.join("mobilenet/label.txt"), dir.join("label.txt")).unwrap();
@@ -189,7 +192,7 @@ fn reference_top1(model: &std::path::Path, image: &std::path::Path) -> Option<us
 
 #[test]
 fn inspect_and_graph_refuse_other_files_clearly() {
-    let dir = food_folder();
+    let (dir, _root) = food_folder();
     let out = rune(&["inspect".into(), dir.join("Runefile.yml").into_os_string()]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("Unable to inspect a \"yml\" file"), "{}", out.stderr);
