@@ -468,6 +468,8 @@ test('live mode classifies the (fake) webcam as "red" and shows frames per secon
     // Every stage shows its time; the status line says it is live.
     assert.ok(await page.locator('[data-testid=stage-time]').count() >= 4);
     assert.match(await page.locator('[data-testid=run-status]').textContent(), /^Live: \d+(\.\d)? fps · [\d.]+ ms per run$/);
+    // The camera is the IMAGE input: no "add an image" notice while it streams.
+    assert.equal(await page.locator('[data-testid=run-blocked]').count(), 0);
     // The page stays responsive while live: typing in the editor is immediate.
     const before = await page.evaluate(() => performance.now());
     await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));

@@ -7,8 +7,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BASE_URL, FIXTURES, SCREENSHOTS, SOURCE_KEY, launch, openPage, runAndWait, solidPng } from './helpers.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -153,4 +156,34 @@ test('runs use the wasm SIMD engine, and ?engine=plain the build without SIMD', 
     assert.deepEqual(problems, []);
     await context.close();
   }
+});
+
+test('a Rune project as a .zip or a folder fills the editor, adds its files and runs', async () => {
+  const source = await readFile(join(ROOT, 'app/examples/colours.yml'), 'utf8');
+  for (const [how, add] of [
+    ['zip', (page) => page.locator('[data-testid=file-input]').setInputFiles(join(FIXTURES, 'colours-project.zip'))],
+    ['folder', (page) => page.locator('[data-testid=folder-input]').setInputFiles(join(FIXTURES, 'colours-project'))],
+  ]) {
+    const { context, page, problems } = await openPage(browser);
+    await add(page);
+    await page.waitForSelector('[data-testid=upload][data-name="colours.tflite"]');
+    await page.waitForFunction((key) => /classify/.test(localStorage.getItem(key) ?? ''), SOURCE_KEY);
+    assert.equal(await savedText(page), source, how);
+    assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'colours', how);
+    await page.locator('[data-testid=file-input]').setInputFiles([
+      { name: 'green.png', mimeType: 'image/png', buffer: solidPng(16, 16, [20, 210, 40]) },
+    ]);
+    const serial = await runAndWait(page);
+    assert.deepEqual(Object.values(serial)[0][0].elements, ['green'], `${how}: ${JSON.stringify(serial)}`);
+    assert.deepEqual(problems, [], how);
+    await context.close();
+  }
+  // A zip without a Runefile is refused with a sentence.
+  const { context, page } = await openPage(browser);
+  await page.locator('[data-testid=file-input]').setInputFiles([
+    { name: 'empty.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'binary') },
+  ]);
+  await page.waitForSelector('[data-testid=input-errors]');
+  assert.match(await page.locator('[data-testid=input-errors]').textContent(), /"empty.zip" has no Runefile/);
+  await context.close();
 });

@@ -32,6 +32,7 @@ pub mod examples;
 pub mod hooks;
 pub mod live;
 pub mod media;
+pub mod project;
 pub mod protocol;
 pub mod runner;
 pub mod share;

@@ -235,6 +235,20 @@ impl AppState {
         }
     }
 
+    /// Opens a Rune project (a zip or a folder): its Runefile replaces the editor's text (and an
+    /// opened `.rune` is closed), its name the Rune's name, and its files are added by path.
+    /// Returns why some files were refused (the rest are added).
+    pub fn open_project(self, project: crate::project::Project) -> Vec<String> {
+        self.close_rune();
+        self.example.set(None);
+        if let Some(name) = project.name {
+            self.name.set(name);
+        }
+        let refused = project.files.into_iter().filter_map(|(path, bytes)| self.add_file(&path, bytes).err()).collect();
+        self.source.set(project.runefile);
+        refused
+    }
+
     /// Closes the opened `.rune`: the editor's Runefile is what runs again.
     pub fn close_rune(self) {
         if self.opened.with_untracked(Option::is_some) {

@@ -2,6 +2,8 @@
 //! - `colours.tflite`, the colour classifier the "colours" example uses (32×32 RGB → 4 classes);
 //! - `colours.rune`, the colours example (app/examples/colours.yml) built with that model, and
 //!   `colours.inspect.txt`, what `rune inspect` prints for it;
+//! - `colours-project.zip` and the folder `colours-project/`: the colours example as a Rune
+//!   project (`colours/Runefile.yml` + `colours/colours.tflite`);
 //! - `junk.rune` (not a Rune at all) and `bad-model.rune` (a Rune whose model is not TFLite).
 //! - `red.y4m`, a few 160×120 frames of solid red for Chromium's fake camera
 //!   (`--use-file-for-fake-video-capture`), which the classifier names "red".
@@ -29,12 +31,23 @@ fn main() {
 
     let source = include_str!("../../app/examples/colours.yml");
     let mut files = compiler::MemoryFiles::new();
-    files.insert("colours.tflite", model);
+    files.insert("colours.tflite", model.clone());
     let compilation = compiler::compile(source, "colours", &files);
     let build = runtime::BuildInfo::playground(Some("2026-01-01".to_string()));
     let artifact = compilation.artifact(build).unwrap();
     std::fs::write(dir.join("colours.rune"), artifact.to_bytes()).unwrap();
     std::fs::write(dir.join("colours.inspect.txt"), artifact.describe()).unwrap();
+
+    let project = [("colours/Runefile.yml", source.as_bytes().to_vec()), ("colours/colours.tflite", model.clone())];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in &project {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+        let path = dir.join("colours-project").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    std::fs::write(dir.join("colours-project.zip"), zip.finish().unwrap().into_inner()).unwrap();
 
     std::fs::write(dir.join("junk.rune"), b"#!/bin/sh\necho this is not a rune\n").unwrap();
     let mut bad = artifact;

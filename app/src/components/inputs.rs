@@ -31,6 +31,11 @@ pub fn Inputs() -> impl IntoView {
                         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
                         if is_rune_file(&name) {
                             state.open_rune(&name, bytes)
+                        } else if crate::uploads::extension(&name) == "zip" {
+                            crate::project::from_zip(&name, &bytes).map(|project| {
+                                let refused = state.open_project(project);
+                                errors.update(|list| list.extend(refused));
+                            })
                         } else {
                             state.add_file(&name, bytes).map(|_| ())
                         }
@@ -42,6 +47,47 @@ pub fn Inputs() -> impl IntoView {
                 }
             });
         }
+    };
+    // A folder (input with `webkitdirectory`): every file with its path in the folder.
+    let on_pick_folder = move |ev: leptos::ev::Event| {
+        errors.set(Vec::new());
+        let input: HtmlInputElement = event_target(&ev);
+        let files: Vec<File> =
+            input.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+        input.set_value("");
+        spawn_local(async move {
+            let mut entries = Vec::new();
+            let mut total = 0u64;
+            for file in files {
+                let path = js_sys::Reflect::get(&file, &"webkitRelativePath".into())
+                    .ok()
+                    .and_then(|p| p.as_string())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| file.name());
+                total += file.size() as u64;
+                if entries.len() >= crate::project::MAX_ENTRIES || total > crate::project::MAX_TOTAL_BYTES {
+                    errors.update(|list| {
+                        list.push(format!(
+                            "The folder is larger than a project may be ({} files, {} MiB).",
+                            crate::project::MAX_ENTRIES,
+                            crate::project::MAX_TOTAL_BYTES / (1024 * 1024)
+                        ))
+                    });
+                    return;
+                }
+                match JsFuture::from(file.array_buffer()).await {
+                    Ok(buffer) => entries.push((path, js_sys::Uint8Array::new(&buffer).to_vec())),
+                    Err(_) => errors.update(|list| list.push(format!("\"{path}\" could not be read."))),
+                }
+            }
+            match crate::project::from_entries("The folder", entries) {
+                Ok(project) => {
+                    let refused = state.open_project(project);
+                    errors.update(|list| list.extend(refused));
+                }
+                Err(why) => errors.update(|list| list.push(why)),
+            }
+        });
     };
     let on_pick = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
@@ -84,7 +130,17 @@ pub fn Inputs() -> impl IntoView {
                     "Add files…"
                     <input type="file" multiple=true class="visually-hidden" data-testid="file-input" on:change=on_pick />
                 </label>
-                <span>" or drop them here"</span>
+                <label class="button" title="A Rune project's folder: its Runefile goes into the editor, its files are added">
+                    "Add folder…"
+                    <input
+                        type="file"
+                        prop:webkitdirectory=true
+                        class="visually-hidden"
+                        data-testid="folder-input"
+                        on:change=on_pick_folder
+                    />
+                </label>
+                <span>" or drop files (or a project's .zip) here"</span>
             </div>
             {move || {
                 let list = errors.get();

@@ -251,7 +251,9 @@ pub fn Results() -> impl IntoView {
                 {move || busy().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
             </div>
             {move || {
-                let reasons = blocked.get();
+                // With the camera on, its frames are the IMAGE input (Live): say only what else
+                // is missing, not that an image file is.
+                let reasons = if state.camera.get() { blocked_reasons(state, true) } else { blocked.get() };
                 (!reasons.is_empty())
                     .then(|| {
                         view! {
