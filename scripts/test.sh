@@ -27,8 +27,12 @@ step() {
   if [ "$status" -ne 0 ]; then
     # Said last, on both streams, so that the end of any CI log names the failing step.
     printf '\n=== timings\n'; printf '%s\n' "${STEP_TIMES[@]}"
-    printf 'FAILED: step "%s" exited with %s after %ss (disk: %s free)\n' "$name" "$status" \
-      $((SECONDS - start)) "$(df -h . | awk 'NR==2 {print $4}')" | tee /dev/stderr
+    # (Not `tee /dev/stderr`: reopening a log file that both streams go to truncates it.)
+    local line
+    line=$(printf 'FAILED: step "%s" exited with %s after %ss (disk: %s free)' "$name" "$status" \
+      $((SECONDS - start)) "$(df -h . | awk 'NR==2 {print $4}')")
+    echo "$line"
+    echo "$line" >&2
     exit "$status"
   fi
 }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use rune_cli::serve::{Server, Site};
 use rune_tests::{rune, temp_dir, workspace_root};
 
-/// A fake built playground, a secret next to it, and a Rune.
-fn fixture() -> (PathBuf, PathBuf) {
+/// A fake built playground, a secret next to it, and a Rune (in a temp dir, removed when the
+/// third value is dropped).
+fn fixture() -> (PathBuf, PathBuf, rune_tests::TempDir) {
     let root = temp_dir("serve");
     let dist = root.join("dist");
     std::fs::create_dir_all(dist.join("snippets/app")).unwrap();
@@ -27,7 +28,7 @@ fn fixture() -> (PathBuf, PathBuf) {
     let rune_file = root.join("my pipeline.rune");
     let build = rune(&["build".as_ref(), runefile.as_os_str(), "-o".as_ref(), rune_file.as_os_str()]);
     assert_eq!(build.code, 0, "{}", build.stderr);
-    (dist, rune_file)
+    (dist, rune_file, root)
 }
 
 struct Response {
@@ -68,7 +69,7 @@ fn start(dist: &Path, rune: Option<&Path>) -> (SocketAddr, rune_cli::serve::Stop
 
 #[test]
 fn serves_the_playground_and_the_rune_only() {
-    let (dist, rune_file) = fixture();
+    let (dist, rune_file, _root) = fixture();
     let (address, stopper, thread) = start(&dist, Some(&rune_file));
 
     let index = request(address, "GET", "/");
@@ -127,7 +128,7 @@ fn serves_the_playground_and_the_rune_only() {
 
 #[test]
 fn refuses_what_it_cannot_serve() {
-    let (dist, rune_file) = fixture();
+    let (dist, rune_file, _root) = fixture();
     let empty = temp_dir("serve-empty");
     let out = rune(&["serve".as_ref(), "--dist".as_ref(), empty.as_os_str(), "--port".as_ref(), "0".as_ref()]);
     assert_eq!(out.code, 1);
