@@ -233,17 +233,23 @@ test('a valid pipeline draws two nodes and downloads a .rune that is a wasm modu
   await context.close();
 });
 
-test('the text survives a reload', async () => {
+test('the text and the name survive a reload; an edited example is no longer selected', async () => {
   const { context, page } = await open();
+  assert.equal(await page.locator('[data-testid=examples]').inputValue(), 'random');
   const text = `${VALID}# saved at ${Date.now()}\n`;
   await setText(page, text);
+  assert.equal(await page.locator('[data-testid=examples]').inputValue(), '', 'the text is no longer the example');
+  await page.locator('[data-testid=rune-name]').fill('my-rune');
   // And what is typed, too.
+  await page.locator('.cm-content').click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('# typed');
   await page.waitForTimeout(100);
   await page.reload();
   await page.waitForSelector('.cm-content[data-testid=editor]');
   assert.equal(await editorText(page), `${text}# typed`);
+  assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'my-rune');
+  assert.equal(await page.locator('[data-testid=examples]').inputValue(), '');
   await context.close();
 });
 
@@ -352,6 +358,12 @@ test('the phone layout stacks the panels without horizontal overflow', async () 
   for (const box of boxes) assert.ok(box.left >= 0 && box.right <= PHONE.width, JSON.stringify(box));
   await page.screenshot({ path: join(SCREENSHOTS, 'phone.png'), fullPage: true });
 
+  // The Run panel's status line stays on phones (its times, live frames per second).
+  await runAndWait(page);
+  assert.equal(await page.locator('[data-testid=run-status]').isVisible(), true);
+  assert.match(await page.locator('[data-testid=run-status]').textContent(), /^Done in/);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= PHONE.width);
+
   await page.locator('[data-testid=examples]').selectOption('broken');
   await waitForSummary(page, /error/);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= PHONE.width);
@@ -369,7 +381,31 @@ test('the sine example runs in the worker with no upload and prints a number', a
     await page.locator('[data-testid=upload]').evaluateAll((rows) => rows.map((r) => r.dataset.name)),
     ['sine.tflite'],
   );
+  // Record the loading progress the Run panel shows on the first run (a fresh page, so the
+  // engine's wasm downloads): the download's bar, then the model's.
+  await page.evaluate(() => {
+    window.progressSeen = [];
+    new MutationObserver(() => {
+      const bar = document.querySelector('[data-testid=load-progress]');
+      if (bar) {
+        window.progressSeen.push({
+          phase: bar.dataset.phase,
+          value: bar.getAttribute('value'),
+          max: bar.getAttribute('max'),
+          status: document.querySelector('[data-testid=run-status]')?.textContent,
+        });
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
   const serial = await runAndWait(page);
+  const seen = await page.evaluate(() => window.progressSeen);
+  const engine = seen.filter((p) => p.phase === 'engine');
+  assert.ok(engine.length > 0, `the engine's download was shown: ${JSON.stringify(seen)}`);
+  const last = engine.at(-1);
+  assert.ok(Number(last.max) > 1_000_000 && Number(last.value) <= Number(last.max), JSON.stringify(last));
+  assert.match(last.status, /^Downloading the engine… \d+% of \d+\.\d MB$/);
+  assert.ok(seen.some((p) => p.phase === 'model' && p.status === 'Loading the model…'), JSON.stringify(seen));
+  assert.equal(await page.locator('[data-testid=load-progress]').count(), 0, 'no bar once done');
   // {"4": [{"element-type": "f32", "dimensions": [1, 1], "elements": [x]}]}
   const [tensors] = Object.values(serial);
   assert.equal(tensors[0]['element-type'], 'f32');

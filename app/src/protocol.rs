@@ -78,6 +78,16 @@ pub enum Phase {
 pub enum Reply {
     /// The worker has started and listens (sent once; messages posted before it are lost).
     Ready,
+    /// The worker's loader script (`app/worker-loader.js`) is downloading the engine's wasm:
+    /// `loaded` of `total` bytes (`total` 0 when unknown). Sent before [`Reply::Ready`].
+    Fetching {
+        loaded: u64,
+        total: u64,
+    },
+    /// The loader could not download or start the engine (`message` says why).
+    Unavailable {
+        message: String,
+    },
     Status {
         id: u32,
         phase: Phase,
@@ -95,7 +105,7 @@ pub enum Reply {
 impl Reply {
     pub fn id(&self) -> u32 {
         match self {
-            Reply::Ready => 0,
+            Reply::Ready | Reply::Fetching { .. } | Reply::Unavailable { .. } => 0,
             Reply::Status { id, .. } | Reply::Done { id, .. } | Reply::Failed { id, .. } => *id,
         }
     }
@@ -430,6 +440,22 @@ mod tests {
             assert_eq!(Reply::from_json(&reply.to_json()), Ok(reply));
         }
         assert!(Reply::from_json("{").is_err());
+    }
+
+    #[test]
+    fn the_loader_scripts_messages_are_replies() {
+        // app/worker-loader.js posts these (JSON.stringify of its object literals).
+        let loader = include_str!("../worker-loader.js");
+        assert!(loader.contains(r#"JSON.stringify({ type: "fetching", loaded, total })"#));
+        assert!(loader.contains(r#"JSON.stringify({ type: "unavailable", message })"#));
+        assert_eq!(
+            Reply::from_json(r#"{"type":"fetching","loaded":1024,"total":4096}"#),
+            Ok(Reply::Fetching { loaded: 1024, total: 4096 })
+        );
+        assert_eq!(
+            Reply::from_json(r#"{"type":"unavailable","message":"HTTP 404"}"#),
+            Ok(Reply::Unavailable { message: "HTTP 404".into() })
+        );
     }
 
     #[test]

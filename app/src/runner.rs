@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use js_sys::{Array, Uint8Array};
-use leptos::prelude::{GetUntracked, Set};
+use leptos::prelude::{GetUntracked, Set, WithUntracked};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
@@ -166,7 +166,7 @@ pub fn apply_reply(state: AppState, reply: Reply) {
         return;
     }
     let status = match reply {
-        Reply::Ready => return,
+        Reply::Ready | Reply::Fetching { .. } | Reply::Unavailable { .. } => return,
         Reply::Status { phase: Phase::Loading, .. } => RunStatus::Loading,
         Reply::Status { phase: Phase::Running, .. } => RunStatus::Running,
         Reply::Done { result, .. } => RunStatus::Done(Arc::new(result)),
@@ -235,6 +235,16 @@ fn spawn(state: AppState) -> Result<Running, JsValue> {
         let text = event.data().as_string().unwrap_or_default();
         match Reply::from_json(&text) {
             Ok(Reply::Ready) => on_ready(state),
+            // The engine's download, before the worker listens: it is for the pending request.
+            Ok(Reply::Fetching { loaded, total }) => {
+                if !QUIET.with(Cell::get) && state.run.with_untracked(RunStatus::is_busy) {
+                    state.run.set(RunStatus::Fetching { loaded, total });
+                }
+            }
+            Ok(Reply::Unavailable { message }) => {
+                fail(state, format!("{message}. The next run tries again."));
+                leptos::task::spawn_local(async { terminate() });
+            }
             Ok(reply) => apply_reply(state, reply),
             Err(why) => fail(state, why),
         }

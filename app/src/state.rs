@@ -21,6 +21,8 @@ use crate::uploads::{self, Role, Upload};
 
 /// The `localStorage` key of the editor's text.
 pub const SOURCE_KEY: &str = "rune-playground.source";
+/// The `localStorage` key of the Rune's name.
+pub const NAME_KEY: &str = "rune-playground.name";
 /// How long typing must pause before the text is compiled.
 pub const COMPILE_DELAY: Duration = Duration::from_millis(150);
 /// The Rune's name when the name field is empty.
@@ -114,6 +116,8 @@ impl OpenedRune {
 pub enum RunStatus {
     #[default]
     Idle,
+    /// The engine (the worker's wasm) is downloading: `loaded` of `total` bytes (0: unknown).
+    Fetching { loaded: u64, total: u64 },
     /// The worker reads the `.rune` and loads its models.
     Loading,
     Running,
@@ -123,7 +127,7 @@ pub enum RunStatus {
 
 impl RunStatus {
     pub fn is_busy(&self) -> bool {
-        matches!(self, RunStatus::Loading | RunStatus::Running)
+        matches!(self, RunStatus::Fetching { .. } | RunStatus::Loading | RunStatus::Running)
     }
 }
 
@@ -136,7 +140,8 @@ impl AppState {
     /// The app's state: the text saved in `localStorage`, else the default example.
     pub fn restore() -> Self {
         let source = use_local_storage(SOURCE_KEY, || examples::default_example().source.to_string());
-        let state = AppState::build(source);
+        let name = use_local_storage(NAME_KEY, || examples::default_example().rune_name.to_string());
+        let state = AppState::build(source, name);
         // A share link's Runefile replaces the saved text (and is saved in turn).
         if let Some(shared) = take_shared_fragment() {
             match shared {
@@ -147,8 +152,8 @@ impl AppState {
         // A saved example comes back with its generated files.
         let saved = source.get_untracked();
         if let Some(example) = examples::EXAMPLES.iter().find(|e| e.source == saved) {
+            // The name stays as the user last set it (it is saved too).
             state.example.set(Some(example.id));
-            state.name.set(example.rune_name.to_string());
             for (name, bytes) in example.files() {
                 let _ = state.add_file(name, bytes);
             }
@@ -158,12 +163,11 @@ impl AppState {
 
     /// State that starts from `text` and is not saved (tests, embedding).
     pub fn with_source(text: &str) -> Self {
-        AppState::build(RwSignal::new(text.to_string()))
+        AppState::build(RwSignal::new(text.to_string()), RwSignal::new(DEFAULT_NAME.to_string()))
     }
 
-    fn build(source: RwSignal<String>) -> Self {
+    fn build(source: RwSignal<String>, name: RwSignal<String>) -> Self {
         let debounced_source: Signal<String> = use_debounced(source.into(), COMPILE_DELAY);
-        let name = RwSignal::new(DEFAULT_NAME.to_string());
         let files = RwSignal::new(MemoryFiles::new());
         // Every compilation is new (`Compilation` has no `PartialEq`), so skip the comparison.
         let compiled = Memo::new_with_compare(
@@ -323,6 +327,14 @@ impl AppState {
     /// The number of inputs added for a capability kind.
     pub fn input_count(self, kind: runtime::CapabilityKind) -> usize {
         self.uploads.with(|list| list.iter().filter(|u| u.role == Role::Input(kind)).count())
+    }
+
+    /// The example the editor still holds unchanged: once the text is edited the menu shows
+    /// "Choose an example…" again (picking the example then restores its text).
+    pub fn current_example(self) -> Option<&'static str> {
+        let id = self.example.get()?;
+        let example = examples::find(id)?;
+        self.source.with(|text| text == example.source).then_some(id)
     }
 
     /// Replaces the editor's text and the name with an example's.

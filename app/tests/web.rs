@@ -8,7 +8,7 @@
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use rune_app::state::{AppState, RunStatus, SOURCE_KEY};
+use rune_app::state::{AppState, NAME_KEY, RunStatus, SOURCE_KEY};
 use rune_app::{App, Playground};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -249,6 +249,19 @@ async fn the_examples_menu_replaces_the_text_and_the_name() {
     assert_eq!(name.value(), "broken");
     assert!(find_all(&root, "[data-testid=problem]").len() >= 3);
     assert!(text(&root, "[data-testid=problems-summary]").contains("error"));
+    assert_eq!(select.value(), "broken");
+
+    // Once the text is the user's own, the menu no longer claims the example (the name stays),
+    // and picking the example again brings its text back.
+    type_text(&root, VALID);
+    tick().await;
+    assert_eq!(select.value(), "", "an edited example is no longer selected");
+    assert_eq!(name.value(), "broken");
+    select.set_value("broken");
+    select.dispatch_event(&bubbling("change")).expect("dispatch change");
+    settle().await;
+    assert_eq!(editor(&root).value(), source);
+    assert_eq!(select.value(), "broken");
     root.remove();
 }
 
@@ -262,11 +275,26 @@ async fn the_text_is_restored_from_and_saved_to_local_storage() {
     assert_eq!(editor(&root).value(), VALID);
 
     type_text(&root, BROKEN);
+    let name: web_sys::HtmlInputElement = find(&root, "[data-testid=rune-name]").unchecked_into();
+    name.set_value("my-rune");
+    name.dispatch_event(&bubbling("input")).expect("dispatch input");
     tick().await;
     assert_eq!(storage.get_item(SOURCE_KEY).ok().flatten().as_deref(), Some(BROKEN));
+    assert_eq!(storage.get_item(NAME_KEY).ok().flatten().as_deref(), Some("my-rune"));
+    drop(handle);
+    root.remove();
+
+    // The name comes back with the text.
+    let root = section();
+    let handle = mount_to(root.clone(), App);
+    tick().await;
+    let name: web_sys::HtmlInputElement = find(&root, "[data-testid=rune-name]").unchecked_into();
+    assert_eq!(name.value(), "my-rune");
+    assert_eq!(editor(&root).value(), BROKEN);
     drop(handle);
     root.remove();
     let _ = storage.remove_item(SOURCE_KEY);
+    let _ = storage.remove_item(NAME_KEY);
 }
 
 // ---------------------------------------------------------------- the CodeMirror glue

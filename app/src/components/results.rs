@@ -161,6 +161,7 @@ pub fn Results() -> impl IntoView {
         }
         _ if live() => format!("Live: {}", live::fps_text(state.fps.get())),
         RunStatus::Idle => String::new(),
+        RunStatus::Fetching { loaded, total } => fetching_text(loaded, total),
         RunStatus::Loading => "Loading the model…".to_string(),
         RunStatus::Running => "Running…".to_string(),
         RunStatus::Done(result) => match result.load_ms {
@@ -176,7 +177,7 @@ pub fn Results() -> impl IntoView {
         <section class="panel results-panel" aria-labelledby="results-title" data-testid="results">
             <header class="panel-header">
                 <h2 id="results-title" class="panel-title">"Run"</h2>
-                <span class="panel-hint" role="status" data-testid="run-status">{status_text}</span>
+                <span class="panel-hint panel-status" role="status" data-testid="run-status">{status_text}</span>
             </header>
             <div class="run-bar">
                 <button
@@ -248,7 +249,42 @@ pub fn Results() -> impl IntoView {
                             }
                         })
                 }}
-                {move || busy().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                {move || match state.run.get() {
+                    RunStatus::Fetching { loaded, total } => {
+                        let label = fetching_text(loaded, total);
+                        if total > 0 {
+                            view! {
+                                <progress
+                                    class="load-progress"
+                                    data-testid="load-progress"
+                                    data-phase="engine"
+                                    max=total.to_string()
+                                    value=loaded.min(total).to_string()
+                                    aria-label=label
+                                ></progress>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <progress class="load-progress" data-testid="load-progress" data-phase="engine" aria-label=label></progress>
+                            }
+                                .into_any()
+                        }
+                    }
+                    RunStatus::Loading => {
+                        view! {
+                            <progress
+                                class="load-progress"
+                                data-testid="load-progress"
+                                data-phase="model"
+                                aria-label="Loading the model"
+                            ></progress>
+                        }
+                            .into_any()
+                    }
+                    RunStatus::Running => view! { <span class="spinner" aria-hidden="true"></span> }.into_any(),
+                    _ => ().into_any(),
+                }}
             </div>
             {move || {
                 // With the camera on, its frames are the IMAGE input (Live): say only what else
@@ -491,6 +527,15 @@ fn Picture(width: u32, height: u32, rgba: Vec<u8>) -> impl IntoView {
     }
 }
 
+/// "Downloading the engine… 45% of 2.4 MB" (the size unknown: what has arrived).
+fn fetching_text(loaded: u64, total: u64) -> String {
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    match (loaded.min(total) * 100).checked_div(total) {
+        Some(percent) => format!("Downloading the engine… {percent}% of {:.1} MB", mb(total)),
+        None => format!("Downloading the engine… {:.1} MB", mb(loaded)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,5 +557,13 @@ mod tests {
         assert_eq!(number_text(None), "NaN/∞");
         assert_eq!(number_text(Some(-2.5e-10)), "-2.500e-10");
         assert_eq!(number_text(Some(359.5)), "359.5");
+    }
+
+    #[test]
+    fn download_progress_reads_as_a_percentage_of_megabytes() {
+        assert_eq!(fetching_text(0, 2_400_000), "Downloading the engine… 0% of 2.4 MB");
+        assert_eq!(fetching_text(1_200_000, 2_400_000), "Downloading the engine… 50% of 2.4 MB");
+        assert_eq!(fetching_text(3_000_000, 2_400_000), "Downloading the engine… 100% of 2.4 MB");
+        assert_eq!(fetching_text(1_500_000, 0), "Downloading the engine… 1.5 MB");
     }
 }

@@ -53,7 +53,7 @@ pub fn Toolbar() -> impl IntoView {
         <div class="toolbar" role="toolbar" aria-label="Playground actions">
             <label class="field">
                 <span class="field-label">"Example"</span>
-                <select data-testid="examples" on:change=on_example prop:value=move || state.example.get().unwrap_or("")>
+                <select data-testid="examples" on:change=on_example prop:value=move || state.current_example().unwrap_or("")>
                     <option value="" disabled=true selected=true>"Choose an example…"</option>
                     {EXAMPLES
                         .iter()
