@@ -15,7 +15,7 @@ use runtime::{CapabilityKind, Manifest, StageKind, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 /// At most this many values of one tensor are sent back (a 256×256 RGB image fits).
-pub const MAX_VALUES: usize = 256 * 256 * 3;
+pub const MAX_VALUES: usize = 320 * 320 * 3;
 
 /// What the page asks the worker to do: run the `.rune` once on the given inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +323,93 @@ impl TensorView {
     }
 }
 
+/// At most this many classes make an integer `[h, w]` tensor a segmentation map.
+pub const MAX_CLASSES: usize = 256;
+
+/// An RGBA picture: width, height and row-major bytes.
+pub type Rgba = (u32, u32, Vec<u8>);
+
+impl TensorView {
+    /// Height and width when the tensor looks like a segmentation (class) map: `[h, w]` or
+    /// `[1, h, w]` of unsigned integers (what `segment_output` gives), at least 4×4, all sent,
+    /// with at most [`MAX_CLASSES`] classes below 2³².
+    pub fn mask_shape(&self) -> Option<(usize, usize)> {
+        if !matches!(self.element_type.as_str(), "u8" | "u16" | "u32" | "i32" | "u64" | "i64") || self.is_truncated() {
+            return None;
+        }
+        let (h, w) = match self.dimensions.as_slice() {
+            [1, h, w] | [h, w] => (*h, *w),
+            _ => return None,
+        };
+        let classes = self.mask_classes()?;
+        (h >= 4 && w >= 4 && h * w == self.len && classes.len() <= MAX_CLASSES).then_some((h, w))
+    }
+
+    /// The classes in the map, sorted (`None` if a value is not a class number).
+    pub fn mask_classes(&self) -> Option<Vec<u32>> {
+        let Values::Numbers(values) = &self.values else { return None };
+        let mut classes = std::collections::BTreeSet::new();
+        for value in values {
+            let v = (*value)?;
+            if v < 0.0 || v.fract() != 0.0 || v > f64::from(u32::MAX) {
+                return None;
+            }
+            classes.insert(v as u32);
+            if classes.len() > MAX_CLASSES {
+                return None;
+            }
+        }
+        Some(classes.into_iter().collect())
+    }
+
+    /// The map in [`class_colour`]s, laid over `input` (a picture of the same size, e.g. the
+    /// IMAGE the pipeline read) when given: class 0 (background) leaves the input as it is, the
+    /// other classes tint it. Without an input, class 0 is black.
+    pub fn mask_to_rgba(&self, input: Option<&Rgba>) -> Option<Rgba> {
+        let (h, w) = self.mask_shape()?;
+        let Values::Numbers(values) = &self.values else { return None };
+        let (w32, h32) = (u32::try_from(w).ok()?, u32::try_from(h).ok()?);
+        let base = input.filter(|(bw, bh, bytes)| (*bw, *bh) == (w32, h32) && bytes.len() == w * h * 4);
+        let mut rgba = Vec::with_capacity(w * h * 4);
+        for (i, value) in values.iter().enumerate() {
+            let class = value.unwrap_or(0.0) as u32;
+            let colour = class_colour(class);
+            match base {
+                Some((_, _, under)) => {
+                    let under = &under[i * 4..i * 4 + 3];
+                    if class == 0 {
+                        rgba.extend_from_slice(&[under[0], under[1], under[2], 255]);
+                    } else {
+                        let mix = |a: u8, b: u8| ((u16::from(a) * 2 + u16::from(b) * 3) / 5) as u8;
+                        rgba.extend_from_slice(&[
+                            mix(under[0], colour[0]),
+                            mix(under[1], colour[1]),
+                            mix(under[2], colour[2]),
+                            255,
+                        ]);
+                    }
+                }
+                None => rgba.extend_from_slice(&[colour[0], colour[1], colour[2], 255]),
+            }
+        }
+        Some((w32, h32, rgba))
+    }
+}
+
+/// The colour of class `class` in segmentation maps: the PASCAL VOC palette (0 black, 1 dark
+/// red, 2 dark green, …, 15 "person" pink), which DeepLab's classes are usually shown in.
+pub fn class_colour(class: u32) -> [u8; 3] {
+    let (mut r, mut g, mut b) = (0u8, 0u8, 0u8);
+    let mut c = class;
+    for shift in (0..8).rev() {
+        r |= ((c & 1) as u8) << shift;
+        g |= (((c >> 1) & 1) as u8) << shift;
+        b |= (((c >> 2) & 1) as u8) << shift;
+        c >>= 3;
+    }
+    [r, g, b]
+}
+
 /// Converts a finished run: each stage with its kind, time and tensors; out stages with what
 /// they received.
 pub fn run_result(run: &Run, manifest: &Manifest, load_ms: Option<f64>, run_ms: f64) -> RunResult {
@@ -440,6 +527,42 @@ mod tests {
             assert_eq!(Reply::from_json(&reply.to_json()), Ok(reply));
         }
         assert!(Reply::from_json("{").is_err());
+    }
+
+    #[test]
+    fn class_maps_are_drawn_in_the_voc_palette_over_the_input() {
+        assert_eq!(class_colour(0), [0, 0, 0]);
+        assert_eq!(class_colour(1), [128, 0, 0]);
+        assert_eq!(class_colour(2), [0, 128, 0]);
+        assert_eq!(class_colour(15), [192, 128, 128]);
+        // A 4×4 map: background with a 2×2 "person" (15) in the middle.
+        let mut classes = vec![0u32; 16];
+        for i in [5, 6, 9, 10] {
+            classes[i] = 15;
+        }
+        let map = TensorView::from_tensor(&Tensor::new(vec![4, 4], TensorData::U32(classes)).expect("a map"));
+        assert_eq!(map.mask_shape(), Some((4, 4)));
+        assert_eq!(map.mask_classes(), Some(vec![0, 15]));
+        assert_eq!(map.image_shape(), None);
+        let (w, h, alone) = map.mask_to_rgba(None).expect("a picture");
+        assert_eq!((w, h), (4, 4));
+        assert_eq!(&alone[..4], &[0, 0, 0, 255]);
+        assert_eq!(&alone[5 * 4..5 * 4 + 4], &[192, 128, 128, 255]);
+        // Over a grey input: the background shows the input, the person tints it.
+        let input: Rgba = (4, 4, [100, 100, 100, 255].repeat(16));
+        let (_, _, over) = map.mask_to_rgba(Some(&input)).expect("a picture");
+        assert_eq!(&over[..4], &[100, 100, 100, 255]);
+        assert_eq!(&over[5 * 4..5 * 4 + 4], &[155, 116, 116, 255]);
+        // An input of another size is not used.
+        let small: Rgba = (2, 2, [100, 100, 100, 255].repeat(4));
+        assert_eq!(map.mask_to_rgba(Some(&small)).map(|p| p.2), Some(alone));
+        // Not class maps: floats, too small, scores.
+        let floats = Tensor::new(vec![4, 4], TensorData::F32(vec![0.5; 16])).expect("floats");
+        assert_eq!(TensorView::from_tensor(&floats).mask_shape(), None);
+        let tiny = Tensor::new(vec![2, 2], TensorData::U32(vec![0; 4])).expect("tiny");
+        assert_eq!(TensorView::from_tensor(&tiny).mask_shape(), None);
+        let many = Tensor::new(vec![32, 32], TensorData::U32((0..1024).collect())).expect("many");
+        assert_eq!(TensorView::from_tensor(&many).mask_shape(), None);
     }
 
     #[test]

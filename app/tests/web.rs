@@ -531,13 +531,21 @@ async fn tensors_show_as_labels_pictures_and_tables() {
         &Tensor::new(vec![1, 5], TensorData::F32(vec![0.1, 0.7, 0.05, 0.1, 0.05])).expect("scores"),
     );
     let many = TensorView::from_tensor(&Tensor::vector(TensorData::F32((0..100).map(|i| i as f32).collect())));
+    // An 8×8 segmentation map (what segment_output gives): class 15 in the right half.
+    let map = TensorView::from_tensor(
+        &Tensor::new(vec![8, 8], TensorData::U32((0..64).map(|i| if i % 8 >= 4 { 15 } else { 0 }).collect()))
+            .expect("a class map"),
+    );
+    let input = picture.to_rgba().map(std::sync::Arc::new);
     let root = section();
     let handle = mount_to(root.clone(), move || {
         view! {
-            <div class="labels-box"><TensorBox tensor=labels.clone() /></div>
-            <div class="picture-box"><TensorBox tensor=picture.clone() /></div>
-            <div class="scores-box"><TensorBox tensor=scores.clone() /></div>
-            <div class="many-box"><TensorBox tensor=many.clone() /></div>
+            <div class="labels-box"><TensorBox tensor=labels.clone() input=None /></div>
+            <div class="picture-box"><TensorBox tensor=picture.clone() input=None /></div>
+            <div class="scores-box"><TensorBox tensor=scores.clone() input=None /></div>
+            <div class="many-box"><TensorBox tensor=many.clone() input=None /></div>
+            <div class="mask-box"><TensorBox tensor=map.clone() input=input.clone() /></div>
+            <div class="bare-mask-box"><TensorBox tensor=map.clone() input=None /></div>
         }
     });
     tick().await;
@@ -561,6 +569,23 @@ async fn tensors_show_as_labels_pictures_and_tables() {
     let rows = find_all(&root, ".many-box [data-testid=numbers] tr");
     assert_eq!(rows.len(), rune_app::components::results::MAX_ROWS);
     assert_eq!(find_all(&root, ".many-box .histogram-box svg rect").len(), 50);
+
+    // The map over the input: background pixels are the input's, class 15 tints it; a legend.
+    let pixel_at = |selector: &str, x: f64| {
+        let canvas: web_sys::HtmlCanvasElement = find(&root, selector).unchecked_into();
+        let context: web_sys::CanvasRenderingContext2d =
+            canvas.get_context("2d").ok().flatten().expect("a 2d context").unchecked_into();
+        context.get_image_data(x, 0.0, 1.0, 1.0).expect("pixels").data().0
+    };
+    assert_eq!(find(&root, ".mask-box [data-testid=mask]").get_attribute("data-over-input").as_deref(), Some("true"));
+    assert_eq!(pixel_at(".mask-box [data-testid=picture]", 0.0), vec![200, 10, 10, 255]);
+    assert_eq!(pixel_at(".mask-box [data-testid=picture]", 7.0), vec![195, 80, 80, 255]);
+    let legend: Vec<String> =
+        find_all(&root, ".mask-box [data-testid=mask-legend] li").iter().filter_map(|l| l.text_content()).collect();
+    assert_eq!(legend, vec!["0 (not tinted)", "15"]);
+    // Without an input: the palette alone.
+    assert_eq!(pixel_at(".bare-mask-box [data-testid=picture]", 0.0), vec![0, 0, 0, 255]);
+    assert_eq!(pixel_at(".bare-mask-box [data-testid=picture]", 7.0), vec![192, 128, 128, 255]);
     drop(handle);
     root.remove();
 }

@@ -8,7 +8,7 @@ use web_sys::{CanvasRenderingContext2d, ImageData};
 
 use crate::devices;
 use crate::live::{self, FpsMeter, Step};
-use crate::protocol::{self, RunFailure, RunResult, StageResult, TensorView, Values};
+use crate::protocol::{self, Rgba, RunFailure, RunResult, StageResult, TensorView, Values};
 use crate::runner::{self, RunInput};
 use crate::state::{AppState, RunStatus};
 use crate::uploads::Role;
@@ -329,6 +329,14 @@ fn RunError(failure: Arc<RunFailure>) -> impl IntoView {
 #[component]
 fn RunOutput(result: Arc<RunResult>) -> impl IntoView {
     let result = (*result).clone();
+    // The picture the pipeline read (its first capability stage's, when it is one): segmentation
+    // maps of the same size are laid over it.
+    let input: Option<Arc<Rgba>> = result
+        .stages
+        .iter()
+        .filter(|stage| stage.kind == "capability")
+        .find_map(|stage| stage.tensors.first().and_then(TensorView::to_rgba))
+        .map(Arc::new);
     view! {
         <div class="run-output">
             <h3 class="subheading">"SERIAL"</h3>
@@ -342,14 +350,18 @@ fn RunOutput(result: Arc<RunResult>) -> impl IntoView {
                     }
                 })}
             <ol class="stage-results">
-                {result.stages.into_iter().map(|stage| view! { <StageView stage=stage /> }).collect_view()}
+                {result
+                    .stages
+                    .into_iter()
+                    .map(|stage| view! { <StageView stage=stage input=input.clone() /> })
+                    .collect_view()}
             </ol>
         </div>
     }
 }
 
 #[component]
-fn StageView(stage: StageResult) -> impl IntoView {
+fn StageView(stage: StageResult, input: Option<Arc<Rgba>>) -> impl IntoView {
     let kind_class = format!("stage-kind {}", stage.kind);
     view! {
         <li class="stage-result" data-testid="stage-result" data-stage=stage.name.clone()>
@@ -359,16 +371,51 @@ fn StageView(stage: StageResult) -> impl IntoView {
                 <span class="stage-detail">{stage.detail.clone()}</span>
                 <span class="stage-time" data-testid="stage-time">{format!("{:.2} ms", stage.elapsed_ms)}</span>
             </header>
-            {stage.tensors.into_iter().map(|tensor| view! { <TensorBox tensor=tensor /> }).collect_view()}
+            {stage
+                .tensors
+                .into_iter()
+                .map(|tensor| view! { <TensorBox tensor=tensor input=input.clone() /> })
+                .collect_view()}
         </li>
     }
 }
 
-/// One tensor: labels as a list, pictures drawn, numbers as a table with bars.
+/// One tensor: labels as a list, pictures drawn, segmentation maps in colours over the input
+/// picture (`input`, when it has their size) with a legend, numbers as a table with bars.
 #[component]
-pub fn TensorBox(tensor: TensorView) -> impl IntoView {
+pub fn TensorBox(tensor: TensorView, input: Option<Arc<Rgba>>) -> impl IntoView {
     let type_text = tensor.type_text();
     let truncated = tensor.is_truncated().then(|| format!(" (first {} values shown)", values_len(&tensor)));
+    if let (Some((w, h, rgba)), Some(classes)) = (tensor.mask_to_rgba(input.as_deref()), tensor.mask_classes()) {
+        let over_input = input.as_deref().is_some_and(|(iw, ih, _)| (*iw, *ih) == (w, h));
+        return view! {
+            <div class="tensor" data-testid="tensor">
+                <div class="tensor-type">
+                    {type_text}
+                    {if over_input { " · classes over the input" } else { " · classes" }}
+                </div>
+                <div class="mask" data-testid="mask" data-over-input=over_input.to_string()>
+                    <Picture width=w height=h rgba=rgba />
+                    <ul class="mask-legend" data-testid="mask-legend">
+                        {classes
+                            .into_iter()
+                            .map(|class| {
+                                let [r, g, b] = protocol::class_colour(class);
+                                let swatch = format!("background: rgb({r}, {g}, {b})");
+                                view! {
+                                    <li data-class=class.to_string()>
+                                        <span class="swatch" style=swatch aria-hidden="true"></span>
+                                        {if class == 0 && over_input { "0 (not tinted)".to_string() } else { class.to_string() }}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            </div>
+        }
+        .into_any();
+    }
     let body = match (&tensor.values, tensor.to_rgba()) {
         (_, Some((w, h, rgba))) => view! { <Picture width=w height=h rgba=rgba /> }.into_any(),
         (Values::Text(labels), _) => view! {
@@ -385,6 +432,7 @@ pub fn TensorBox(tensor: TensorView) -> impl IntoView {
             {body}
         </div>
     }
+    .into_any()
 }
 
 fn values_len(tensor: &TensorView) -> usize {
