@@ -31,13 +31,16 @@ pub fn check_rune_path(path: &str) -> Result<String, String> {
     Ok(name.to_string())
 }
 
+/// The page address's `rune` parameter, when it has one (the link `rune serve` prints).
+pub fn rune_parameter() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search).ok()?.get("rune")
+}
+
 /// Opens the `.rune` the address names, if it names one. Problems land in
 /// [`AppState::open_error`].
 pub fn open_from_address(state: AppState) {
-    let Some(search) = web_sys::window().and_then(|window| window.location().search().ok()) else { return };
-    let Some(path) = UrlSearchParams::new_with_str(&search).ok().and_then(|params| params.get("rune")) else {
-        return;
-    };
+    let Some(path) = rune_parameter() else { return };
     let name = match check_rune_path(&path) {
         Ok(name) => name,
         Err(why) => {

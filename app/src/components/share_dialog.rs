@@ -20,8 +20,7 @@ pub fn ShareButton() -> impl IntoView {
     });
     let qr = Memo::new(move |_| link.with(|link| (!link.is_empty()).then(|| share::qr_svg(link))));
     let opened_locally = move || {
-        let served =
-            web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|search| search.contains("rune="));
+        let served = crate::address::rune_parameter().is_some();
         state.opened.with(|opened| opened.as_ref().map(|o| o.file_name.clone())).filter(|_| !served)
     };
     let copy = move |_| {
