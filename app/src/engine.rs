@@ -23,12 +23,7 @@ impl Host for PlaygroundHost<'_> {
     fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError> {
         // FLOAT_IMAGE reads the IMAGE inputs.
         let kind = if kind == CapabilityKind::FloatImage { CapabilityKind::Image } else { kind };
-        let of_kind: Vec<&Input> = self.inputs.iter().filter(|(k, _, _)| *k == kind).map(|(_, _, i)| i).collect();
-        match of_kind.get(source) {
-            Some(input) => Ok((*input).clone()),
-            None if of_kind.is_empty() => Err(HostError::NoSources { requested: source }),
-            None => Err(HostError::TooFewSources { requested: source, available: of_kind.len() }),
-        }
+        runtime::host::pick_source(self.inputs.iter().map(|(k, _, i)| (*k, i)), kind, source)
     }
 
     fn random_bytes(&mut self, buf: &mut [u8]) {

@@ -117,7 +117,10 @@ pub enum RunStatus {
     #[default]
     Idle,
     /// The engine (the worker's wasm) is downloading: `loaded` of `total` bytes (0: unknown).
-    Fetching { loaded: u64, total: u64 },
+    Fetching {
+        loaded: u64,
+        total: u64,
+    },
     /// The worker reads the `.rune` and loads its models.
     Loading,
     Running,

@@ -36,6 +36,29 @@ pub trait Host {
     fn now_ms(&self) -> f64;
 }
 
+/// The `source`-th input of `kind` among a host's inputs (in the order given): what
+/// [`Host::input`] answers for hosts that hold their inputs in a list.
+pub fn pick_source<'a>(
+    inputs: impl Iterator<Item = (CapabilityKind, &'a Input)>,
+    kind: CapabilityKind,
+    source: usize,
+) -> Result<Input, HostError> {
+    let mut available = 0;
+    for (k, input) in inputs {
+        if k == kind {
+            if available == source {
+                return Ok(input.clone());
+            }
+            available += 1;
+        }
+    }
+    Err(if available == 0 {
+        HostError::NoSources { requested: source }
+    } else {
+        HostError::TooFewSources { requested: source, available }
+    })
+}
+
 /// A deterministic random generator (xorshift64*), for hosts given a seed.
 #[derive(Debug, Clone)]
 pub struct SeededRandom(u64);
@@ -83,12 +106,7 @@ impl FixedHost {
 
 impl Host for FixedHost {
     fn input(&mut self, kind: CapabilityKind, source: usize) -> Result<Input, HostError> {
-        let of_kind: Vec<&Input> = self.inputs.iter().filter(|(k, _)| *k == kind).map(|(_, i)| i).collect();
-        match of_kind.get(source) {
-            Some(input) => Ok((*input).clone()),
-            None if of_kind.is_empty() => Err(HostError::NoSources { requested: source }),
-            None => Err(HostError::TooFewSources { requested: source, available: of_kind.len() }),
-        }
+        pick_source(self.inputs.iter().map(|(k, i)| (*k, i)), kind, source)
     }
 
     fn random_bytes(&mut self, buf: &mut [u8]) {
@@ -97,5 +115,24 @@ impl Host for FixedHost {
 
     fn now_ms(&self) -> f64 {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_count_within_their_kind() {
+        let inputs = [
+            (CapabilityKind::Image, Input::Bytes(vec![1])),
+            (CapabilityKind::Sound, Input::Bytes(vec![2])),
+            (CapabilityKind::Image, Input::Bytes(vec![3])),
+        ];
+        let pick = |kind, source| pick_source(inputs.iter().map(|(k, i)| (*k, i)), kind, source);
+        assert!(matches!(pick(CapabilityKind::Image, 1), Ok(Input::Bytes(b)) if b == [3]));
+        assert!(matches!(pick(CapabilityKind::Sound, 0), Ok(Input::Bytes(b)) if b == [2]));
+        assert!(matches!(pick(CapabilityKind::Image, 2), Err(HostError::TooFewSources { requested: 2, available: 2 })));
+        assert!(matches!(pick(CapabilityKind::Raw, 0), Err(HostError::NoSources { requested: 0 })));
     }
 }
