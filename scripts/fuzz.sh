@@ -29,6 +29,12 @@ for target in "${TARGETS[@]}"; do
   log="$CORPUS/$target.log"
   if ! "${FUZZ[@]}" "$target" "$CORPUS/$target" -- -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
+    # The input, printed too: CI keeps only its log.
+    for input in "$ROOT/fuzz/artifacts/$target"/*; do
+      [ -f "$input" ] || continue
+      echo "input $(basename "$input") ($(stat -c %s "$input") bytes), base64 (first 48 KiB):"
+      head -c 49152 "$input" | base64 -w 0; echo
+    done
     echo "fuzz target $target failed; the crashing input is in fuzz/artifacts/$target (add it to fuzz/regressions/$target once fixed)" >&2
     exit 1
   fi

@@ -290,6 +290,12 @@ fn resize(data: TensorData, n: usize) -> TensorData {
     }
 }
 
+/// The width and height an image file's header claims, read without decoding it (`None` when
+/// it is not an image in a supported format, or its header is unreadable).
+pub fn image_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?.into_dimensions().ok()
+}
+
 /// Decodes an image with size limits (no panics, bounded memory).
 pub fn decode_image(bytes: &[u8]) -> Result<image::RgbaImage, CapabilityError> {
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
