@@ -170,6 +170,8 @@ test('a Rune project as a .zip or a folder fills the editor, adds its files and 
     await page.waitForFunction((key) => /classify/.test(localStorage.getItem(key) ?? ''), SOURCE_KEY);
     assert.equal(await savedText(page), source, how);
     assert.equal(await page.locator('[data-testid=rune-name]').inputValue(), 'colours', how);
+    // Compiled (after the debounce): the graph shows the project's pipeline.
+    await page.waitForSelector('[data-testid=graph] [data-stage=classify]');
     await page.locator('[data-testid=file-input]').setInputFiles([
       { name: 'green.png', mimeType: 'image/png', buffer: solidPng(16, 16, [20, 210, 40]) },
     ]);
