@@ -55,8 +55,6 @@ pub struct AppState {
     pub files: RwSignal<MemoryFiles>,
     /// The compilation of `debounced_source`.
     pub compiled: Memo<Arc<Compiled>>,
-    /// The id of the example last picked from the menu.
-    pub example: RwSignal<Option<&'static str>>,
     /// The editor (CodeMirror or the textarea), so that other panels can move its selection.
     pub editor: EditorRef,
     /// Every file added in the Inputs panel (or by an example), in the order added. Those
@@ -156,7 +154,6 @@ impl AppState {
         let saved = source.get_untracked();
         if let Some(example) = examples::EXAMPLES.iter().find(|e| e.source == saved) {
             // The name stays as the user last set it (it is saved too).
-            state.example.set(Some(example.id));
             for (name, bytes) in example.files() {
                 let _ = state.add_file(name, bytes);
             }
@@ -188,7 +185,6 @@ impl AppState {
             name,
             files,
             compiled,
-            example: RwSignal::new(None),
             editor: EditorRef::new(),
             uploads: RwSignal::new(Vec::new()),
             run: RwSignal::new(RunStatus::Idle),
@@ -247,7 +243,6 @@ impl AppState {
     /// Returns why some files were refused (the rest are added).
     pub fn open_project(self, project: crate::project::Project) -> Vec<String> {
         self.close_rune();
-        self.example.set(None);
         if let Some(name) = project.name {
             self.name.set(name);
         }
@@ -332,18 +327,15 @@ impl AppState {
         self.uploads.with(|list| list.iter().filter(|u| u.role == Role::Input(kind)).count())
     }
 
-    /// The example the editor still holds unchanged: once the text is edited the menu shows
+    /// The example the editor holds unchanged: once the text is edited the menu shows
     /// "Choose an example…" again (picking the example then restores its text).
     pub fn current_example(self) -> Option<&'static str> {
-        let id = self.example.get()?;
-        let example = examples::find(id)?;
-        self.source.with(|text| text == example.source).then_some(id)
+        self.source.with(|text| examples::EXAMPLES.iter().find(|e| e.source == *text).map(|e| e.id))
     }
 
     /// Replaces the editor's text and the name with an example's.
     /// Files that come with the example (generated models) are added too.
     pub fn load_example(self, example: &'static Example) {
-        self.example.set(Some(example.id));
         self.name.set(example.rune_name.to_string());
         for (name, bytes) in example.files() {
             if let Err(why) = self.add_file(name, bytes) {
