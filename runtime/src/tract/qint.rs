@@ -61,23 +61,22 @@ pub(crate) fn quantize_multiplier(m: f64) -> (i32, i32) {
     (q_fixed as i32, shift)
 }
 
-/// gemmlowp's `SaturatingRoundingDoublingHighMul`.
-#[inline]
+/// gemmlowp's `SaturatingRoundingDoublingHighMul`, without branches (selects only), so that
+/// loops over it vectorise.
+#[inline(always)]
 fn srdhm(a: i32, b: i32) -> i32 {
-    if a == i32::MIN && b == i32::MIN {
-        return i32::MAX;
-    }
+    let overflow = a == i32::MIN && b == i32::MIN;
+    // gemmlowp adds 2^30 (or 1 - 2^30 when negative) and divides truncating towards zero: that
+    // is rounding `ab / 2^31` half up, which an arithmetic shift does in one step.
     let ab = i64::from(a) * i64::from(b);
-    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
-    ((ab + nudge) / (1i64 << 31)) as i32
+    let high = ((ab + (1i64 << 30)) >> 31) as i32;
+    if overflow { i32::MAX } else { high }
 }
 
-/// gemmlowp's `RoundingDivideByPOT` (round half away from zero).
-#[inline]
-fn rdbpot(x: i32, exponent: i32) -> i32 {
-    if exponent <= 0 {
-        return x;
-    }
+/// gemmlowp's `RoundingDivideByPOT` (round half away from zero), for exponents in [0, 31]
+/// (0 divides by 1: the mask and the remainder are 0), without branches.
+#[inline(always)]
+fn rdbpot(x: i32, exponent: u32) -> i32 {
     let exponent = exponent.min(31);
     let mask = ((1i64 << exponent) - 1) as i32;
     let remainder = x & mask;
@@ -86,26 +85,25 @@ fn rdbpot(x: i32, exponent: i32) -> i32 {
 }
 
 /// TFLite's `MultiplyByQuantizedMultiplier`.
-#[inline]
+#[inline(always)]
 pub(crate) fn mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
     let left = shift.clamp(0, 30);
-    let right = (-shift).max(0);
+    let right = (-shift).clamp(0, 31) as u32;
     rdbpot(srdhm(x.wrapping_mul(1 << left), qm), right)
 }
 
-/// `v.round()` (half away from zero) for `|v| < 2^31`, without a libm call: truncation is one
-/// instruction, and `v - trunc(v)` is exact.
-#[inline]
+/// `v.round()` (half away from zero) for `|v| < 2^22`; NaN gives 0. No libm call, no branch and
+/// no float-to-int conversion (saturating conversions do not vectorise on x86), so loops over it
+/// vectorise: adding and subtracting 1.5 · 2^23 rounds to the nearest integer, ties to even (the
+/// float environment's default), and the exact difference `v - r` tells the ties that went
+/// towards zero.
+#[inline(always)]
 fn round_half_away(v: f32) -> f32 {
-    let t = v as i32 as f32;
-    let frac = v - t;
-    if frac >= 0.5 {
-        t + 1.0
-    } else if frac <= -0.5 {
-        t - 1.0
-    } else {
-        t
-    }
+    const MAGIC: f32 = 12_582_912.0;
+    let v = if v.is_nan() { 0.0 } else { v };
+    let r = (v + MAGIC) - MAGIC;
+    let d = v - r;
+    r + f32::from(u8::from(d == 0.5 && v > 0.0)) - f32::from(u8::from(d == -0.5 && v < 0.0))
 }
 
 /// A per-tensor quantization of an 8-bit tensor, as TFLite's kernels see it.
@@ -122,7 +120,11 @@ impl Q8 {
         if !matches!(kind, TensorKind::UInt8 | TensorKind::Int8) {
             return None;
         }
-        Some(Q8 { scale, zero_point: i32::try_from(zero_point).ok()?, kind })
+        let q = Q8 { scale, zero_point: i32::try_from(zero_point).ok()?, kind };
+        // TFLite's kernels require the zero point in the type's range; so do the bounds here
+        // (clamped values stay below 2^9 in magnitude).
+        let (lo, hi) = q.range();
+        (lo..=hi).contains(&q.zero_point).then_some(q)
     }
 
     fn range(&self) -> (i32, i32) {
@@ -142,12 +144,9 @@ impl Q8 {
     fn centered(&self, x: f32) -> f32 {
         let (lo, hi) = self.range();
         // Rounding commutes with clamping to integer bounds, and the bounds (at most 255 in
-        // magnitude) keep the rounding below exact.
-        let v = x / self.scale;
-        if v.is_nan() {
-            return 0.0;
-        }
-        round_half_away(v.clamp((lo - self.zero_point) as f32, (hi - self.zero_point) as f32))
+        // magnitude, the zero point being in range) keep the rounding exact. NaN stays NaN
+        // through the clamp and rounds to 0 (the zero point).
+        round_half_away((x / self.scale).clamp((lo - self.zero_point) as f32, (hi - self.zero_point) as f32))
     }
 
     fn real(&self, q: i32) -> f32 {
@@ -284,24 +283,40 @@ impl Requant {
         self.multipliers.len().max(self.bias.len()).max(1)
     }
 
-    /// Requantizes `accs` (channel-last) into `out`.
-    fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32, out: &mut Vec<f32>) {
+    /// Requantizes `accs` (channel-last) into `out` (of the same length).
+    fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32 + Copy, out: &mut [f32]) {
         let channels = self.channels();
         let single = self.multipliers.first().copied().unwrap_or((0, 0));
-        let mults: Vec<(i32, i32)> =
+        let (qm, shift): (Vec<i32>, Vec<i32>) =
             (0..channels)
                 .map(|c| {
                     if self.multipliers.len() > 1 { self.multipliers.get(c).copied().unwrap_or(single) } else { single }
                 })
-                .collect();
+                .unzip();
         let bias: Vec<i32> = (0..channels).map(|c| self.bias.get(c).copied().unwrap_or(0)).collect();
-        let (zero_point, scale) = (self.out.zero_point, self.out.scale);
-        for chunk in accs.chunks(channels) {
-            out.extend(chunk.iter().zip(&bias).zip(&mults).map(|((&a, &b), &(qm, shift))| {
-                let a = to_i32(a).wrapping_add(b);
-                let q = mul_by_qm(a, qm, shift).saturating_add(zero_point).clamp(self.min, self.max);
-                (q - zero_point) as f32 * scale
-            }));
+        // Clamping `q` to the range minus the zero point is clamping `q + zero_point` to the range
+        // (saturation included), then taking the zero point off again.
+        let zero_point = self.out.zero_point;
+        let lo = self.min.saturating_sub(zero_point);
+        let hi = self.max.saturating_sub(zero_point).max(lo);
+        let scale = self.out.scale;
+        let one = |a: i32, qm: i32, shift: i32, bias: i32| {
+            mul_by_qm(a.wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * scale
+        };
+        if channels == 1 {
+            let (qm, shift, bias) = (single.0, single.1, bias.first().copied().unwrap_or(0));
+            for (o, &a) in out.iter_mut().zip(accs) {
+                *o = one(to_i32(a), qm, shift, bias);
+            }
+            return;
+        }
+        // One loop over the channels of each position, on arrays of the parameters: its body has
+        // no branches, so it vectorises (wasm SIMD has the widening i32 multiply it needs).
+        for (outs, accs) in out.chunks_exact_mut(channels).zip(accs.chunks_exact(channels)) {
+            let params = qm.iter().zip(&shift).zip(&bias);
+            for ((o, &a), ((&qm, &shift), &bias)) in outs.iter_mut().zip(accs).zip(params) {
+                *o = one(to_i32(a), qm, shift, bias);
+            }
         }
     }
 }
@@ -320,7 +335,7 @@ impl EvalOp for Requant {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("Requant expects one input") };
         let plain = input.try_as_plain_ram()?;
-        let mut out = Vec::with_capacity(input.len());
+        let mut out = vec![0f32; input.len()];
         if input.datum_type() == DatumType::F32 {
             // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
             self.apply(plain.as_slice::<f32>()?, |a| a as i32, &mut out);
@@ -870,8 +885,77 @@ mod tests {
         assert_eq!(rdbpot(5, 1), 3);
         assert_eq!(rdbpot(-5, 1), -3);
         assert_eq!(srdhm(i32::MIN, i32::MIN), i32::MAX);
-        for v in [0.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.499_999_97, -0.499_999_97, 254.5, 3.7, -3.7, 1e9, -1e9] {
+        assert_eq!(mul_by_qm(i32::MIN, i32::MIN, 0), i32::MAX);
+        assert_eq!(mul_by_qm(i32::MIN, i32::MIN, -3), reference_mul_by_qm(i32::MIN, i32::MIN, -3));
+        for v in [0.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.499_999_97, -0.499_999_97, 254.5, -255.5, 3.7, -3.7] {
             assert_eq!(round_half_away(v), v.round(), "{v}");
+        }
+        for i in -600_000i32..600_000 {
+            let v = i as f32 / 1024.0;
+            assert_eq!(round_half_away(v), v.round(), "{v}");
+        }
+        for v in [4_194_303.5f32, -4_194_303.5, 4_194_302.5, 4_194_303.0, -4_194_302.5] {
+            assert_eq!(round_half_away(v), v.round(), "{v}");
+        }
+        assert_eq!(round_half_away(f32::NAN), 0.0);
+    }
+
+    /// TFLite's `MultiplyByQuantizedMultiplier` as gemmlowp writes it, with its branches.
+    fn reference_mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
+        let x = x.wrapping_mul(1 << shift.clamp(0, 30));
+        let high = if x == i32::MIN && qm == i32::MIN {
+            i32::MAX
+        } else {
+            let ab = i64::from(x) * i64::from(qm);
+            let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+            ((ab + nudge) / (1i64 << 31)) as i32
+        };
+        let exponent = (-shift).max(0);
+        if exponent <= 0 {
+            return high;
+        }
+        let exponent = exponent.min(31);
+        let mask = ((1i64 << exponent) - 1) as i32;
+        let threshold = (mask >> 1) + i32::from(high < 0);
+        (high >> exponent) + i32::from((high & mask) > threshold)
+    }
+
+    /// The branchless helpers and requantization loop compute what gemmlowp's branches compute, for every
+    /// shift TFLite produces, extreme accumulators, biases that overflow and odd zero points.
+    #[test]
+    fn requant_matches_the_scalar_helpers() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let out = Q8 { scale: 0.023_5, zero_point: 7, kind: TensorKind::Int8 };
+        let multipliers: Vec<(i32, i32)> = [1e-9, 3e-6, 0.000_71, 0.011_28, 0.25, 0.5, 0.999_999, 1.0, 3.7, 1e3, 1e9]
+            .iter()
+            .map(|&m| quantize_multiplier(m))
+            .collect();
+        let bias: Vec<i32> = (0..multipliers.len()).map(|_| next() as i32 >> (next() % 32)).collect();
+        for (min, max) in [(-128, 127), (7, 127), (-3, 40)] {
+            let per_channel = Requant { multipliers: multipliers.clone(), bias: bias.clone(), out, min, max };
+            let per_tensor = Requant { multipliers: vec![(1_518_500_250, -7)], bias: vec![], out, min, max };
+            for r in [&per_channel, &per_tensor] {
+                let channels = r.channels();
+                let mut accs: Vec<i32> = (0..channels * 500).map(|_| next() as i32 >> (next() % 32)).collect();
+                accs.extend([i32::MIN, i32::MAX, 0, -1, 1].iter().cycle().take(channels * 5));
+                let mut got = vec![0f32; accs.len()];
+                r.apply(&accs, |a| a, &mut got);
+                for (i, (&a, &g)) in accs.iter().zip(&got).enumerate() {
+                    let c = i % channels;
+                    let (qm, shift) = r.multipliers.get(c).copied().unwrap_or(r.multipliers[0]);
+                    let b = r.bias.get(c).copied().unwrap_or(0);
+                    let q = reference_mul_by_qm(a.wrapping_add(b), qm, shift)
+                        .saturating_add(out.zero_point)
+                        .clamp(min, max);
+                    assert_eq!(g, out.real(q), "acc {a} channel {c} (qm {qm}, shift {shift}, bias {b})");
+                }
+            }
         }
     }
 }
