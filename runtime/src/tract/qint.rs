@@ -284,7 +284,7 @@ impl Requant {
     }
 
     /// Requantizes `accs` (channel-last) into `out` (of the same length).
-    fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32 + Copy, out: &mut [f32]) {
+    fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32, out: &mut [f32]) {
         let channels = self.channels();
         let single = self.multipliers.first().copied().unwrap_or((0, 0));
         let (qm, shift): (Vec<i32>, Vec<i32>) =
@@ -920,8 +920,9 @@ mod tests {
         (high >> exponent) + i32::from((high & mask) > threshold)
     }
 
-    /// The branchless helpers and requantization loop compute what gemmlowp's branches compute, for every
-    /// shift TFLite produces, extreme accumulators, biases that overflow and odd zero points.
+    /// The branchless helpers and requantization loop compute what gemmlowp's branches compute,
+    /// for every shift TFLite produces, extreme accumulators, biases that overflow and odd zero
+    /// points.
     #[test]
     fn requant_matches_the_scalar_helpers() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
