@@ -62,7 +62,8 @@ class RuneWorker {
   onMessage(event) {
     let reply;
     try {
-      reply = JSON.parse(event.data);
+      // JSON text, or [json, buffer…] when the reply carries tensors (app/src/protocol.rs).
+      reply = JSON.parse(Array.isArray(event.data) ? event.data[0] : event.data);
     } catch (e) {
       this.waiting?.reject(new Error(`unreadable reply from the worker: ${e.message}`));
       return;

@@ -6,8 +6,12 @@
 //! [`RunRequest`] as JSON text, `rune` the `.rune` bytes and each `inputᵢ` the bytes of the
 //! input described by `header.inputs[i]` (all `Uint8Array`s whose buffers are transferred).
 //! The worker first posts [`Reply::Ready`] once it listens (the page holds its first request
-//! until then). It answers each request with [`Reply`]s as JSON text: zero or more
-//! [`Reply::Status`], then one [`Reply::Done`] or [`Reply::Failed`], all carrying the request's `id`.
+//! until then). It answers each request with [`Reply`]s: zero or more [`Reply::Status`], then
+//! one [`Reply::Done`] or [`Reply::Failed`], all carrying the request's `id`. A reply is JSON
+//! text, or, when it carries numeric tensors, a JS array `[json, buffer₀, buffer₁, …]` whose
+//! JSON leaves those tensors' values empty and names the buffer that holds them in the
+//! tensor's element type (`packed`, see [`Reply::to_message`]): no number goes through JSON,
+//! and the buffers are transferred, not copied.
 //!
 //! Everything here is plain Rust (serde), unit-tested natively.
 use runtime::pipeline::{Run, RuntimeError};
@@ -124,6 +128,132 @@ impl Reply {
     pub fn from_json(text: &str) -> Result<Reply, String> {
         serde_json::from_str(text).map_err(|e| format!("The worker sent an unreadable answer: {e}"))
     }
+
+    /// The reply as the worker posts it: the JSON, and one buffer per numeric tensor of a
+    /// [`Reply::Done`], which holds its values in the tensor's element type, little-endian (a
+    /// `u8` image one byte per value; NaN for a missing float). The JSON's tensors then have
+    /// empty `values` and `packed` = the buffer's index. Other replies have no buffers.
+    pub fn to_message(mut self) -> (String, Vec<Vec<u8>>) {
+        let mut buffers = Vec::new();
+        if let Reply::Done { result, .. } = &mut self {
+            for tensor in result.stages.iter_mut().flat_map(|stage| stage.tensors.iter_mut()) {
+                if let Values::Numbers(numbers) = &mut tensor.values {
+                    let numbers = std::mem::take(numbers);
+                    tensor.packed = Some(buffers.len());
+                    buffers.push(pack(Packing::of(&tensor.element_type), &numbers));
+                }
+            }
+        }
+        (self.to_json(), buffers)
+    }
+
+    /// Reads what [`Reply::to_message`] wrote (`buffers` empty for a reply that is JSON only).
+    pub fn from_message(text: &str, mut buffers: Vec<Vec<u8>>) -> Result<Reply, String> {
+        let mut reply = Reply::from_json(text)?;
+        if let Reply::Done { result, .. } = &mut reply {
+            for tensor in result.stages.iter_mut().flat_map(|stage| stage.tensors.iter_mut()) {
+                let Some(index) = tensor.packed.take() else { continue };
+                let bytes = buffers
+                    .get_mut(index)
+                    .map(std::mem::take)
+                    .ok_or_else(|| format!("The worker sent an unreadable answer: tensor buffer {index} is missing"))?;
+                let numbers = unpack(Packing::of(&tensor.element_type), &bytes).ok_or_else(|| {
+                    format!(
+                        "The worker sent an unreadable answer: tensor buffer {index} has {} bytes, \
+                         not a whole number of {} values",
+                        bytes.len(),
+                        tensor.element_type
+                    )
+                })?;
+                if numbers.len() > tensor.len {
+                    return Err(format!(
+                        "The worker sent an unreadable answer: tensor buffer {index} holds {} values of a tensor of {}",
+                        numbers.len(),
+                        tensor.len
+                    ));
+                }
+                tensor.values = Values::Numbers(numbers);
+            }
+        }
+        Ok(reply)
+    }
+}
+
+/// How the values of a numeric tensor travel in a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packing {
+    U8,
+    I8,
+    U16,
+    I16,
+    U32,
+    I32,
+    F32,
+    /// Everything else (64-bit types), as the `f64`s the page shows.
+    F64,
+}
+
+impl Packing {
+    fn of(element_type: &str) -> Packing {
+        match element_type {
+            "u8" => Packing::U8,
+            "i8" => Packing::I8,
+            "u16" => Packing::U16,
+            "i16" => Packing::I16,
+            "u32" => Packing::U32,
+            "i32" => Packing::I32,
+            "f32" => Packing::F32,
+            _ => Packing::F64,
+        }
+    }
+
+    fn width(self) -> usize {
+        match self {
+            Packing::U8 | Packing::I8 => 1,
+            Packing::U16 | Packing::I16 => 2,
+            Packing::U32 | Packing::I32 | Packing::F32 => 4,
+            Packing::F64 => 8,
+        }
+    }
+}
+
+/// The values in `packing`'s type. They came from a tensor of that type, so the integer casts
+/// are exact; a missing value (a NaN or infinity) is a NaN.
+fn pack(packing: Packing, numbers: &[Option<f64>]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(numbers.len() * packing.width());
+    let int = |v: &Option<f64>| v.unwrap_or(0.0);
+    match packing {
+        Packing::U8 => bytes.extend(numbers.iter().map(|v| int(v) as u8)),
+        Packing::I8 => bytes.extend(numbers.iter().map(|v| (int(v) as i8).to_le_bytes()[0])),
+        Packing::U16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u16).to_le_bytes())),
+        Packing::I16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i16).to_le_bytes())),
+        Packing::U32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u32).to_le_bytes())),
+        Packing::I32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i32).to_le_bytes())),
+        Packing::F32 => {
+            numbers.iter().for_each(|v| bytes.extend_from_slice(&v.map_or(f32::NAN, |x| x as f32).to_le_bytes()))
+        }
+        Packing::F64 => numbers.iter().for_each(|v| bytes.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes())),
+    }
+    bytes
+}
+
+/// The values [`pack`] wrote; `None` when the bytes are not a whole number of values.
+fn unpack(packing: Packing, bytes: &[u8]) -> Option<Vec<Option<f64>>> {
+    fn values<const N: usize, T>(bytes: &[u8], read: impl Fn([u8; N]) -> T) -> Option<Vec<T>> {
+        let (values, rest) = bytes.as_chunks::<N>();
+        rest.is_empty().then(|| values.iter().map(|v| read(*v)).collect())
+    }
+    let finite = |x: f64| x.is_finite().then_some(x);
+    match packing {
+        Packing::U8 => Some(bytes.iter().map(|&b| Some(f64::from(b))).collect()),
+        Packing::I8 => Some(bytes.iter().map(|&b| Some(f64::from(i8::from_le_bytes([b])))).collect()),
+        Packing::U16 => values(bytes, |v| Some(f64::from(u16::from_le_bytes(v)))),
+        Packing::I16 => values(bytes, |v| Some(f64::from(i16::from_le_bytes(v)))),
+        Packing::U32 => values(bytes, |v| Some(f64::from(u32::from_le_bytes(v)))),
+        Packing::I32 => values(bytes, |v| Some(f64::from(i32::from_le_bytes(v)))),
+        Packing::F32 => values(bytes, |v| finite(f64::from(f32::from_le_bytes(v)))),
+        Packing::F64 => values(bytes, |v| finite(f64::from_le_bytes(v))),
+    }
 }
 
 /// Why a run failed: a message naming the stage, its causes and what to do about it.
@@ -224,6 +354,10 @@ pub struct TensorView {
     /// The number of elements of the tensor (`values` may hold fewer, see [`MAX_VALUES`]).
     pub len: usize,
     pub values: Values,
+    /// Only in the worker's messages: the buffer that holds the numbers (see
+    /// [`Reply::to_message`]); `values` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed: Option<usize>,
 }
 
 /// The first [`MAX_VALUES`] elements of a tensor.
@@ -261,6 +395,7 @@ impl TensorView {
             dimensions: tensor.dimensions().to_vec(),
             len: tensor.len(),
             values,
+            packed: None,
         }
     }
 
@@ -527,6 +662,69 @@ mod tests {
             assert_eq!(Reply::from_json(&reply.to_json()), Ok(reply));
         }
         assert!(Reply::from_json("{").is_err());
+    }
+
+    #[test]
+    fn numeric_tensors_travel_in_buffers_of_their_own_type() {
+        let tensors = [
+            Tensor::new(vec![1, 2, 2, 3], TensorData::U8((0..12).map(|i| i * 21).collect())).expect("u8"),
+            Tensor::vector(TensorData::I8(vec![-128, -1, 0, 127])),
+            Tensor::vector(TensorData::U16(vec![0, 65535])),
+            Tensor::vector(TensorData::I16(vec![-32768, 7])),
+            Tensor::vector(TensorData::U32(vec![u32::MAX, 3])),
+            Tensor::vector(TensorData::I32(vec![i32::MIN, -5])),
+            Tensor::vector(TensorData::F32(vec![0.25, f32::NAN, f32::NEG_INFINITY, -1e30])),
+            Tensor::vector(TensorData::I64(vec![-(1 << 40), 9])),
+            Tensor::vector(TensorData::F64(vec![0.1, f64::INFINITY])),
+            Tensor::vector(TensorData::Utf8(vec!["red".into(), "blue".into()])),
+            Tensor::vector(TensorData::F32(vec![])),
+        ];
+        let views: Vec<TensorView> = tensors.iter().map(TensorView::from_tensor).collect();
+        let result = RunResult {
+            stages: vec![
+                StageResult {
+                    name: "a".into(),
+                    kind: "model".into(),
+                    detail: "./m.tflite".into(),
+                    elapsed_ms: 1.0,
+                    tensors: views[..5].to_vec(),
+                },
+                StageResult {
+                    name: "b".into(),
+                    kind: "proc-block".into(),
+                    detail: "label".into(),
+                    elapsed_ms: 2.0,
+                    tensors: views[5..].to_vec(),
+                },
+            ],
+            warnings: vec!["w".into()],
+            serial: "{}".into(),
+            load_ms: Some(3.0),
+            run_ms: 4.0,
+        };
+        let done = Reply::Done { id: 9, result };
+        let (json, buffers) = done.clone().to_message();
+        // Ten numeric tensors, each in its own type's width; no number in the JSON.
+        let widths: Vec<usize> = buffers.iter().map(Vec::len).collect();
+        assert_eq!(widths, vec![12, 4, 4, 4, 8, 8, 16, 16, 16, 0]);
+        assert_eq!(buffers[0], (0..12).map(|i| i * 21).collect::<Vec<u8>>());
+        assert!(!json.contains("252") && !json.contains("0.25") && json.contains(r#""packed":6"#), "{json}");
+        assert_eq!(Reply::from_message(&json, buffers.clone()), Ok(done));
+        // Replies without tensors are plain JSON, as before.
+        let status = Reply::Status { id: 9, phase: Phase::Running };
+        assert_eq!(status.clone().to_message(), (status.to_json(), vec![]));
+        assert_eq!(Reply::from_message(&status.to_json(), vec![]), Ok(status));
+        // A missing buffer, or one that is not whole values, is an error, not a panic.
+        let err = Reply::from_message(&json, buffers[..3].to_vec()).expect_err("missing");
+        assert!(err.contains("tensor buffer 3 is missing"), "{err}");
+        let mut short = buffers.clone();
+        short[6].pop();
+        let err = Reply::from_message(&json, short).expect_err("short");
+        assert!(err.contains("buffer 6 has 15 bytes"), "{err}");
+        let mut long = buffers;
+        long[0].push(0);
+        let err = Reply::from_message(&json, long).expect_err("long");
+        assert!(err.contains("13 values of a tensor of 12"), "{err}");
     }
 
     #[test]

@@ -232,8 +232,7 @@ fn on_ready(state: AppState) {
 fn spawn(state: AppState) -> Result<Running, JsValue> {
     let worker = Worker::new(engine().url())?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let text = event.data().as_string().unwrap_or_default();
-        match Reply::from_json(&text) {
+        match read_reply(&event.data()) {
             Ok(Reply::Ready) => on_ready(state),
             // The engine's download, before the worker listens: it is for the pending request.
             Ok(Reply::Fetching { loaded, total }) => {
@@ -260,6 +259,24 @@ fn spawn(state: AppState) -> Result<Running, JsValue> {
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(Running { worker, ready: false, pending: None, has: None, _on_message: on_message, _on_error: on_error })
+}
+
+/// A reply as the worker (JSON text, or `[json, buffer₀, …]`) or its loader (JSON text) posts it.
+pub fn read_reply(data: &JsValue) -> Result<Reply, String> {
+    if let Some(text) = data.as_string() {
+        return Reply::from_json(&text);
+    }
+    let Some(parts) = data.dyn_ref::<Array>() else {
+        return Err("The worker sent an answer that is neither text nor a list.".to_string());
+    };
+    let json = parts.get(0).as_string().unwrap_or_default();
+    let buffers = parts
+        .iter()
+        .skip(1)
+        .map(|part| part.dyn_into::<Uint8Array>().map(|array| array.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "The worker sent an answer with a part that is not bytes.".to_string())?;
+    Reply::from_message(&json, buffers)
 }
 
 /// Stops the worker (the next run starts a new one).

@@ -1,6 +1,7 @@
 //! The Web Worker's browser glue (`rune-worker` binary, feature `worker`): receives
 //! `[header, rune, inputs…]` messages, runs them with [`engine::Session`] on the tract engine
-//! and posts [`Reply`]s back as JSON text. See [`crate::protocol`] for the message format.
+//! and posts [`Reply`]s back (JSON text, with the numeric tensors' values in transferred
+//! buffers: [`Reply::to_message`]). See [`crate::protocol`] for the message format.
 use std::cell::RefCell;
 
 use js_sys::{Array, Uint8Array};
@@ -24,15 +25,30 @@ pub fn start() {
     };
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let post = |reply: Reply| {
-            let _ = reply_scope.post_message(&JsValue::from_str(&reply.to_json()));
-        };
+        let post = |reply: Reply| post_reply(&reply_scope, reply);
         handle(&event.data(), &post);
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
     let _ = scope.post_message(&JsValue::from_str(&Reply::Ready.to_json()));
+}
+
+/// Posts `reply`: JSON text alone, or `[json, buffer₀, …]` with the buffers transferred.
+fn post_reply(scope: &DedicatedWorkerGlobalScope, reply: Reply) {
+    let (json, buffers) = reply.to_message();
+    if buffers.is_empty() {
+        let _ = scope.post_message(&JsValue::from_str(&json));
+        return;
+    }
+    let message = Array::of1(&JsValue::from_str(&json));
+    let transfer = Array::new();
+    for bytes in &buffers {
+        let array = Uint8Array::from(bytes.as_slice());
+        transfer.push(&array.buffer());
+        message.push(&array);
+    }
+    let _ = scope.post_message_with_transfer(&message, &transfer);
 }
 
 fn handle(data: &JsValue, post: &dyn Fn(Reply)) {

@@ -518,6 +518,30 @@ async fn a_finished_run_shows_serial_stages_times_and_tensors() {
 }
 
 #[wasm_bindgen_test]
+fn a_reply_with_its_tensors_in_transferred_buffers_reads_back_as_posted() {
+    use js_sys::{Array, Uint8Array};
+    use rune_app::runner::read_reply;
+
+    let reply = run_random(7);
+    let rune_app::protocol::Reply::Done { .. } = &reply else { panic!("{reply:?}") };
+    // As the worker posts it: [json, Uint8Array…] (the e2e tests run the real transfer).
+    let (json, buffers) = reply.clone().to_message();
+    assert!(!buffers.is_empty());
+    let message = Array::of1(&json.as_str().into());
+    for bytes in &buffers {
+        message.push(&Uint8Array::from(bytes.as_slice()));
+    }
+    assert_eq!(read_reply(&message), Ok(reply));
+    // Text replies (status, failures, the loader's) read as before.
+    let status = rune_app::protocol::Reply::Status { id: 7, phase: rune_app::protocol::Phase::Running };
+    assert_eq!(read_reply(&status.to_json().into()), Ok(status));
+    // Anything else is an error, not a panic.
+    assert!(read_reply(&wasm_bindgen::JsValue::from_f64(3.0)).is_err());
+    let bad = Array::of2(&json.as_str().into(), &"not bytes".into());
+    assert_eq!(read_reply(&bad), Err("The worker sent an answer with a part that is not bytes.".into()));
+}
+
+#[wasm_bindgen_test]
 async fn tensors_show_as_labels_pictures_and_tables() {
     use rune_app::components::results::TensorBox;
     use rune_app::protocol::TensorView;
