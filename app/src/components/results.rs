@@ -88,6 +88,8 @@ fn now_ms() -> f64 {
 fn use_live_loop(state: AppState, runnable: Memo<bool>) {
     let in_flight = StoredValue::new(false);
     let meter = StoredValue::new(FpsMeter::new());
+    // When the last frame was grabbed (performance.now() ms).
+    let last_grab = StoredValue::new(f64::NEG_INFINITY);
     let step = move || {
         let on = state.live.get_untracked();
         match live::next_step(on, state.camera.get_untracked(), runnable.get_untracked(), in_flight.get_value()) {
@@ -95,17 +97,25 @@ fn use_live_loop(state: AppState, runnable: Memo<bool>) {
             Step::Stop => state.live.set(false),
             Step::Send => {
                 in_flight.set_value(true);
-                fn send(state: AppState, in_flight: StoredValue<bool>) {
+                fn send(state: AppState, in_flight: StoredValue<bool>, last_grab: StoredValue<f64>) {
                     if !state.live.get_untracked() || !state.camera.get_untracked() {
                         in_flight.set_value(false);
                         return;
                     }
                     // No picture yet (the camera is starting): try again at the next frame.
-                    if !run_frame(state) {
-                        request_animation_frame(move || send(state, in_flight));
+                    if run_frame(state) {
+                        last_grab.set_value(now_ms());
+                    } else {
+                        request_animation_frame(move || send(state, in_flight, last_grab));
                     }
                 }
-                request_animation_frame(move || send(state, in_flight));
+                // A pipeline slower than the display grabs the next frame at once; a faster one
+                // waits for the next animation frame (no more grabs than the display shows).
+                if live::grab_now(now_ms(), last_grab.get_value()) {
+                    queue_microtask(move || send(state, in_flight, last_grab));
+                } else {
+                    request_animation_frame(move || send(state, in_flight, last_grab));
+                }
             }
         }
     };
