@@ -1,9 +1,10 @@
 //! The pure side of live mode: frames per second over the last second of completed runs, and
 //! when to send the next camera frame. The loop itself is in [`crate::components::results`].
 //!
-//! Back-pressure: at most one frame is in the worker at a time. The next frame is grabbed only
-//! when the previous run's answer has arrived, so a slow pipeline lowers the frame rate instead
-//! of queueing frames: at once when the last grab is a display frame old or more
+//! Back-pressure: at most one frame per worker at a time (the page runs live frames on up to
+//! one worker per core, [`crate::runner::live_workers`]). A new frame is grabbed only when a
+//! worker is free, so a slow pipeline lowers the frame rate instead of queueing frames: at once
+//! when the last grab is a display frame old or more
 //! ([`grab_now`]), else at the next animation frame (so a fast pipeline grabs at most one frame
 //! per displayed frame).
 use std::collections::VecDeque;
@@ -58,19 +59,19 @@ impl FpsMeter {
 pub enum Step {
     /// Grab a frame and run the pipeline on it.
     Send,
-    /// A frame is in the worker: wait for its answer.
+    /// Every worker has a frame: wait for an answer.
     Wait,
     /// Live mode cannot go on (camera off, or the pipeline cannot run): turn it off.
     Stop,
 }
 
 /// The decision after a change: live mode is `on`, the camera streams (`camera`), the pipeline
-/// can run (`runnable`: compiles, inputs present) and a frame is `in_flight` or not.
-pub fn next_step(on: bool, camera: bool, runnable: bool, in_flight: bool) -> Step {
+/// can run (`runnable`: compiles, inputs present) and every worker has a frame (`full`) or not.
+pub fn next_step(on: bool, camera: bool, runnable: bool, full: bool) -> Step {
     if !on || !camera || !runnable {
         return if on { Step::Stop } else { Step::Wait };
     }
-    if in_flight { Step::Wait } else { Step::Send }
+    if full { Step::Wait } else { Step::Send }
 }
 
 /// The shortest time between two grabbed frames (ms): one frame of a 60 Hz display.
@@ -123,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn one_frame_at_a_time() {
+    fn a_frame_is_sent_while_a_worker_is_free() {
         assert_eq!(next_step(true, true, true, false), Step::Send);
         assert_eq!(next_step(true, true, true, true), Step::Wait);
         assert_eq!(next_step(true, false, true, false), Step::Stop);

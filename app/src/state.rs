@@ -76,6 +76,9 @@ pub struct AppState {
     pub live: RwSignal<bool>,
     /// Live mode's frames per second (0 until two frames have come back).
     pub fps: RwSignal<f64>,
+    /// Answers to live frames so far, shown or not (live frames overlap on several workers and
+    /// an older frame's answer may come after a newer one's): wakes the live loop.
+    pub live_answers: RwSignal<u64>,
 }
 
 /// A `.rune` opened in the playground, read and checked.
@@ -194,6 +197,7 @@ impl AppState {
             camera: RwSignal::new(false),
             live: RwSignal::new(false),
             fps: RwSignal::new(0.0),
+            live_answers: RwSignal::new(0),
         }
     }
 

@@ -81,65 +81,73 @@ fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-/// Live mode: while it is on and the camera streams, runs the pipeline on the newest frame,
-/// one frame at a time (the next is grabbed when the previous answer has arrived), and keeps
-/// `state.fps` up to date. Turns itself off when the camera stops, the Runefile cannot run,
-/// or a run fails.
+/// Live mode: while it is on and the camera streams, runs the pipeline on camera frames, at most
+/// one frame per worker of [`runner::live_workers`] at a time (a new frame is grabbed when a
+/// worker is free), and keeps `state.fps` up to date. Turns itself off when the camera stops,
+/// the Runefile cannot run, or a run fails.
 fn use_live_loop(state: AppState, runnable: Memo<bool>) {
-    let in_flight = StoredValue::new(false);
+    // A frame is being grabbed: decided, not yet posted.
+    let grabbing = StoredValue::new(false);
+    // Frames posted so far (wakes the loop to fill the other workers).
+    let posted = RwSignal::new(0u64);
     let meter = StoredValue::new(FpsMeter::new());
     // When the last frame was grabbed (performance.now() ms).
     let last_grab = StoredValue::new(f64::NEG_INFINITY);
     let step = move || {
+        if grabbing.get_value() {
+            return;
+        }
         let on = state.live.get_untracked();
-        match live::next_step(on, state.camera.get_untracked(), runnable.get_untracked(), in_flight.get_value()) {
+        let full = runner::frames_in_flight() >= runner::live_workers();
+        match live::next_step(on, state.camera.get_untracked(), runnable.get_untracked(), full) {
             Step::Wait => {}
             Step::Stop => state.live.set(false),
             Step::Send => {
-                in_flight.set_value(true);
-                fn send(state: AppState, in_flight: StoredValue<bool>, last_grab: StoredValue<f64>) {
+                grabbing.set_value(true);
+                fn send(state: AppState, grabbing: StoredValue<bool>, posted: RwSignal<u64>, last: StoredValue<f64>) {
                     if !state.live.get_untracked() || !state.camera.get_untracked() {
-                        in_flight.set_value(false);
+                        grabbing.set_value(false);
                         return;
                     }
-                    // No picture yet (the camera is starting): try again at the next frame.
                     if run_frame(state) {
-                        last_grab.set_value(now_ms());
+                        last.set_value(now_ms());
+                        grabbing.set_value(false);
+                        posted.update(|n| *n += 1);
                     } else {
-                        request_animation_frame(move || send(state, in_flight, last_grab));
+                        // No picture yet (the camera is starting): try again at the next frame.
+                        request_animation_frame(move || send(state, grabbing, posted, last));
                     }
                 }
                 // A pipeline slower than the display grabs the next frame at once; a faster one
                 // waits for the next animation frame (no more grabs than the display shows).
                 if live::grab_now(now_ms(), last_grab.get_value()) {
-                    queue_microtask(move || send(state, in_flight, last_grab));
+                    queue_microtask(move || send(state, grabbing, posted, last_grab));
                 } else {
-                    request_animation_frame(move || send(state, in_flight, last_grab));
+                    request_animation_frame(move || send(state, grabbing, posted, last_grab));
                 }
             }
         }
     };
-    // Answers: count them, then send the next frame.
-    Effect::new(move |_| {
-        let status = state.run.get();
-        if !in_flight.get_value() || status.is_busy() {
-            return;
+    // Answers to live frames (shown or not): count them.
+    Effect::new(move |before: Option<u64>| {
+        let answers = state.live_answers.get();
+        if before.is_some_and(|b| b != answers) && state.live.get_untracked() {
+            meter.update_value(|m| m.record(now_ms()));
+            state.fps.set(meter.with_value(FpsMeter::fps));
         }
-        in_flight.set_value(false);
-        match status {
-            RunStatus::Done(_) if state.live.get_untracked() => {
-                meter.update_value(|m| m.record(now_ms()));
-                state.fps.set(meter.with_value(FpsMeter::fps));
-                step();
-            }
-            RunStatus::Failed(_) => state.live.set(false),
-            _ => {}
+        answers
+    });
+    // A failure while live (a frame's, a worker's) turns live off; its message stays.
+    Effect::new(move |_| {
+        if state.run.with(|run| matches!(run, RunStatus::Failed(_))) && state.live.get_untracked() {
+            state.live.set(false);
         }
     });
-    // Live mode turned on or off, the camera, the Runefile.
+    // Live mode turned on or off, the camera, the Runefile, an answer, a posted frame: send
+    // frames while workers are free.
     Effect::new(move |was_on: Option<bool>| {
         let on = state.live.get();
-        let _ = (state.camera.get(), runnable.get());
+        let _ = (state.camera.get(), runnable.get(), state.live_answers.get(), posted.get());
         if on != was_on.unwrap_or(false) {
             meter.update_value(FpsMeter::reset);
             state.fps.set(0.0);
