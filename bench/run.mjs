@@ -6,8 +6,13 @@
 //
 // Usage: node bench/run.mjs --work DIR --out FILE [--runs N] [--min-runs N] [--budget SECONDS]
 //                           [--no-threaded]
+//                           [--app DIST] [--live-seconds N]
 //   DIR holds index.html, bench.mjs, the worker files (rune-worker*) and models.json, which lists
 //   the models: [{name, title, rune, tflite, labels, image, imageType}] (paths relative to DIR).
+//   DIST (optional): the built playground; live mode is then measured in it too: each model's
+//   `.rune` opened in the app, Chromium's fake camera (320×240 asked, as the app asks) on, Live
+//   on, the frames per second it shows read every half second for N seconds (default 10), with
+//   one live worker (`?workers=1`, the reference) and with the app's default (one per core).
 //        node bench/run.mjs make-png FILE   writes the generated input image of the fallback model.
 // Env: CHROMIUM (default /usr/bin/chromium).
 import { createServer } from 'node:http';
@@ -50,6 +55,8 @@ const { values: args } = parseArgs({
     'min-runs': { type: 'string', default: '10' },
     budget: { type: 'string', default: '25' },
     'no-threaded': { type: 'boolean', default: false },
+    app: { type: 'string' },
+    'live-seconds': { type: 'string', default: '10' },
   },
 });
 if (!args.work || !args.out) {
@@ -78,10 +85,13 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8',
   '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
 };
 const ROUTES = [['/node_modules/', join(HERE, 'node_modules')], ['/', WORK]];
+// The playground (--app), on a server of its own: Trunk's index.html refers to `/…` paths.
+const APP = args.app ? resolve(args.app) : null;
 
-function serve() {
+function serve(routes = ROUTES) {
   const server = createServer((req, res) => {
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
@@ -92,7 +102,7 @@ function serve() {
     };
     let path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     if (path.endsWith('/')) path += 'index.html';
-    const [prefix, root] = ROUTES.find(([p]) => path.startsWith(p));
+    const [prefix, root] = routes.find(([p]) => path.startsWith(p));
     const file = resolve(root, `.${path.slice(prefix.length - 1)}`);
     let size = -1;
     try {
@@ -178,17 +188,90 @@ function tables(results, env) {
   return lines.join('\n');
 }
 
+function liveTable(live) {
+  const lines = ['Live mode in the playground (the SIMD engine this Chromium gets; Chromium\'s fake camera; ' +
+    'the app\'s frames-per-second reading, over the last second of completed runs, read every 0.5 s; ' +
+    '"ms per run" is the worker\'s `run_ms` shown beside it):', ''];
+  lines.push('| model | live workers | camera frame | live fps (median) | fps (min – max) | **fps / 1 worker\'s** | ms per run (median) | frame time (1000 / fps) | readings |');
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const l of live) {
+    if (l.error) {
+      lines.push(`| ${l.model.name} | ${l.workers} | – | not measured: ${l.error} | | | | | |`);
+      continue;
+    }
+    const fps = median(l.fps);
+    const one = live.find((r) => r.model === l.model && r.workers === '1' && !r.error);
+    const workers = l.workers === '1' ? '1 (`?workers=1`)' : `one per core (${Math.min(l.cores, 3)})`;
+    lines.push(`| ${l.model.name} | ${workers} | ${l.frame} | **${fps.toFixed(1)}** | ${Math.min(...l.fps).toFixed(1)} – ${Math.max(...l.fps).toFixed(1)} | **${one ? `${(fps / median(one.fps)).toFixed(2)}×` : '–'}** | ${ms(median(l.runMs))} | ${ms(1000 / fps)} | ${l.fps.length} |`);
+  }
+  return lines.join('\n');
+}
+
+const LIVE_SECONDS = Number(args['live-seconds']);
+
+/** Live mode in the built playground at `appBase` on `model`'s `.rune`, with a fake camera. */
+async function measureLive(appBase, model, query) {
+  const camBrowser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BROWSER_ARGS, '--use-fake-device-for-media-stream'],
+  });
+  const pageProblems = [];
+  try {
+    const context = await camBrowser.newContext({ permissions: ['camera'], viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageProblems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') pageProblems.push(`console: ${m.text()}`); });
+    await page.goto(appBase + query);
+    await page.waitForSelector('[data-testid=examples]', { timeout: 30000 });
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await page.locator('[data-testid=open-rune]').setInputFiles(join(WORK, model.rune));
+    await page.waitForSelector('[data-testid=opened-rune]', { timeout: 30000 });
+    await page.locator('[data-testid=camera-toggle]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=camera-preview]')?.videoWidth > 0, null, { timeout: 15000 });
+    const frame = await page.evaluate(() => {
+      const video = document.querySelector('[data-testid=camera-preview]');
+      return `${video.videoWidth}×${video.videoHeight}`;
+    });
+    await page.waitForFunction(() => !document.querySelector('[data-testid=live]')?.disabled, null, { timeout: 10000 });
+    await page.locator('[data-testid=live]').click();
+    // The first frame starts the worker and loads the model; then one more window of the meter.
+    await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=fps]')?.textContent ?? '') > 0, null, { timeout: 120000 });
+    await page.waitForTimeout(2000);
+    const fps = [];
+    const runMs = [];
+    const end = Date.now() + LIVE_SECONDS * 1000;
+    while (Date.now() < end) {
+      await page.waitForTimeout(500);
+      const status = await page.locator('[data-testid=run-status]').textContent();
+      const m = status.match(/^Live: ([\d.]+) fps · ([\d.]+) ms per run$/);
+      if (m) {
+        fps.push(Number(m[1]));
+        runMs.push(Number(m[2]));
+      }
+    }
+    if (await page.locator('[data-testid=live]').getAttribute('aria-pressed') !== 'true') {
+      const error = await page.locator('[data-testid=run-error]').textContent().catch(() => '');
+      throw new Error(`live mode stopped${error ? `: ${error}` : ''}`);
+    }
+    if (!fps.length) throw new Error('no frames-per-second reading');
+    if (pageProblems.length) throw new Error(pageProblems.join('; '));
+    await context.close();
+    return { model, frame, fps, runMs, cores };
+  } finally {
+    await camBrowser.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+const appServer = APP ? await serve([['/', APP]]) : null;
 const problems = [];
 const litertLog = new Set();
 
@@ -251,6 +334,24 @@ try {
     await threadedContext.close();
   }
 
+  const live = [];
+  if (appServer) {
+    const appBase = `http://127.0.0.1:${appServer.address().port}/`;
+    for (const model of MODELS) {
+      // One worker (the reference: one frame at a time), then the app's default.
+      for (const [workers, query] of [['1', '?workers=1'], ['one per core', '']]) {
+        console.log(`[bench] ${model.name}: live mode in the playground, ${workers} worker(s), for ${LIVE_SECONDS} s`);
+        try {
+          live.push({ ...await measureLive(appBase, model, query), workers });
+        } catch (e) {
+          console.error(`error: ${model.name}: live mode: ${e.message.split('\n')[0]}`);
+          live.push({ model, workers, error: e.message.split('\n')[0].replaceAll('|', '/') });
+          status = 1;
+        }
+      }
+    }
+  }
+
   const summary = results.map(({ model, sides }) => ({ model, sides: sides.map(summarise) }));
   for (const { model, sides } of summary) {
     const tops = new Set(sides.flatMap((s) => s.top1s));
@@ -261,7 +362,7 @@ try {
       status = 1;
     }
   }
-  const markdown = tables(summary, env);
+  const markdown = tables(summary, env) + (live.length ? `\n\n${liveTable(live)}` : '');
   console.log(`\n${markdown}\n`);
   await mkdir(dirname(resolve(args.out)), { recursive: true });
   await writeFile(args.out, `# Browser benchmark: ours against LiteRT.js\n\n${markdown}\n`);
@@ -276,5 +377,6 @@ try {
 } finally {
   await browser.close();
   server.close();
+  appServer?.close();
 }
 process.exit(status);

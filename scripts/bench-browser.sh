@@ -7,13 +7,16 @@
 #                                            `trunk build --release`); only its worker is used.
 # Env: RUNS (default 30 timed runs per side and model), MIN_RUNS (10), BUDGET (25: seconds of
 #      timed runs per model, after MIN_RUNS), THREADED=0 skips LiteRT.js's threaded build,
-#      CHROMIUM (default /usr/bin/chromium), ZOO (default ../shared/zoo; absent: generated model only).
+#      CHROMIUM (default /usr/bin/chromium), ZOO (default ../shared/zoo; absent: generated model only),
+#      LIVE_SECONDS (10: how long live mode is read per model).
 #
 # Models: with ../shared/zoo, the tutorial's pipeline on the zoo's MobileNetV2 (uint8) and the
 # mushroom photo (as tests/tests/tutorial.rs and e2e/zoo.test.mjs build it); always the generated
 # colour classifier of the "colours" example (cargo run -p rune-tests --example e2e_fixtures) on a
 # generated 640×480 PNG. Each `.rune` is built with the `rune` CLI; LiteRT.js gets the same
-# `.tflite`, image and labels. Prints the tables and writes them to target/bench-browser.md.
+# `.tflite`, image and labels. When DIST is a whole playground (index.html), live mode is then
+# measured in it on each model's `.rune` with Chromium's fake camera (bench/run.mjs --app).
+# Prints the tables and writes them to target/bench-browser.md.
 # Installs bench/node_modules (npm ci, about 50 MB) when missing. A few minutes in all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +48,12 @@ trap 'rm -rf "$WORK"' EXIT
 # The page and the worker, copied: the dist folder may be rebuilt while we measure.
 cp bench/index.html bench/bench.mjs "$WORK/"
 cp "$DIST"/rune-worker*.js "$DIST"/rune-worker*_bg.wasm "$WORK/"
+# The whole playground, for live mode (served on a port of its own).
+app=()
+if [ -f "$DIST/index.html" ]; then
+  cp -r "$DIST" "$WORK/app"
+  app=(--app "$WORK/app" --live-seconds "${LIVE_SECONDS:-10}")
+fi
 
 log "building the rune CLI and the generated fixtures"
 cargo build -q --locked -p rune-cli
@@ -82,4 +91,4 @@ log "measuring in headless Chromium ($CHROMIUM)"
 threaded=()
 [ "${THREADED:-1}" = 0 ] && threaded=(--no-threaded)
 CHROMIUM="$CHROMIUM" node bench/run.mjs --work "$WORK" --out "$OUT" \
-  --runs "${RUNS:-30}" --min-runs "${MIN_RUNS:-10}" --budget "${BUDGET:-25}" "${threaded[@]}"
+  --runs "${RUNS:-30}" --min-runs "${MIN_RUNS:-10}" --budget "${BUDGET:-25}" "${threaded[@]}" "${app[@]}"
