@@ -261,11 +261,13 @@ pub fn apply_reply(state: AppState, index: usize, reply: Reply) {
         (shown, a.is_live_frame(reply.id()))
     });
     let settles = matches!(reply, Reply::Done { .. } | Reply::Failed { .. });
-    if shown {
-        apply_shown(state, reply);
-    }
+    // The live loop first (its effect is queued before the Results panel's): the next frame goes
+    // to the worker before the page draws this one, so drawing overlaps the next run.
     if settles && live_frame {
         state.live_answers.update(|n| *n += 1);
+    }
+    if shown {
+        apply_shown(state, reply);
     }
 }
 

@@ -118,10 +118,11 @@ fn use_live_loop(state: AppState, runnable: Memo<bool>) {
                         request_animation_frame(move || send(state, grabbing, posted, last));
                     }
                 }
-                // A pipeline slower than the display grabs the next frame at once; a faster one
-                // waits for the next animation frame (no more grabs than the display shows).
+                // A pipeline slower than the display grabs the next frame at once (before the
+                // page draws the answer that woke the loop); a faster one waits for the next
+                // animation frame (no more grabs than the display shows).
                 if live::grab_now(now_ms(), last_grab.get_value()) {
-                    queue_microtask(move || send(state, grabbing, posted, last_grab));
+                    send(state, grabbing, posted, last_grab);
                 } else {
                     request_animation_frame(move || send(state, grabbing, posted, last_grab));
                 }
