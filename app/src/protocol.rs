@@ -15,7 +15,7 @@
 //!
 //! Everything here is plain Rust (serde), unit-tested natively.
 use runtime::pipeline::{Run, RuntimeError};
-use runtime::{CapabilityKind, Manifest, StageKind, Tensor, TensorData};
+use runtime::{CapabilityKind, ElementType, Manifest, StageKind, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 /// At most this many values of one tensor are sent back (a 256×256 RGB image fits).
@@ -140,7 +140,7 @@ impl Reply {
                 if let Values::Numbers(numbers) = &mut tensor.values {
                     let numbers = std::mem::take(numbers);
                     tensor.packed = Some(buffers.len());
-                    buffers.push(pack(Packing::of(&tensor.element_type), &numbers));
+                    buffers.push(pack(packing(&tensor.element_type), &numbers));
                 }
             }
         }
@@ -157,7 +157,7 @@ impl Reply {
                     .get_mut(index)
                     .map(std::mem::take)
                     .ok_or_else(|| format!("The worker sent an unreadable answer: tensor buffer {index} is missing"))?;
-                let numbers = unpack(Packing::of(&tensor.element_type), &bytes).ok_or_else(|| {
+                let numbers = unpack(packing(&tensor.element_type), &bytes).ok_or_else(|| {
                     format!(
                         "The worker sent an unreadable answer: tensor buffer {index} has {} bytes, \
                          not a whole number of {} values",
@@ -179,80 +179,52 @@ impl Reply {
     }
 }
 
-/// How the values of a numeric tensor travel in a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Packing {
-    U8,
-    I8,
-    U16,
-    I16,
-    U32,
-    I32,
-    F32,
-    /// Everything else (64-bit types), as the `f64`s the page shows.
-    F64,
-}
-
-impl Packing {
-    fn of(element_type: &str) -> Packing {
-        match element_type {
-            "u8" => Packing::U8,
-            "i8" => Packing::I8,
-            "u16" => Packing::U16,
-            "i16" => Packing::I16,
-            "u32" => Packing::U32,
-            "i32" => Packing::I32,
-            "f32" => Packing::F32,
-            _ => Packing::F64,
-        }
-    }
-
-    fn width(self) -> usize {
-        match self {
-            Packing::U8 | Packing::I8 => 1,
-            Packing::U16 | Packing::I16 => 2,
-            Packing::U32 | Packing::I32 | Packing::F32 => 4,
-            Packing::F64 => 8,
-        }
+/// The type a numeric tensor's values travel in: their own element type, except the 64-bit
+/// ones (and any other name), which travel as the `f64`s the page shows.
+fn packing(element_type: &str) -> ElementType {
+    use ElementType::*;
+    match ElementType::parse(element_type) {
+        Ok(ty @ (U8 | I8 | U16 | I16 | U32 | I32 | F32)) => ty,
+        _ => F64,
     }
 }
 
 /// The values in `packing`'s type. They came from a tensor of that type, so the integer casts
 /// are exact; a missing value (a NaN or infinity) is a NaN.
-fn pack(packing: Packing, numbers: &[Option<f64>]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(numbers.len() * packing.width());
+fn pack(packing: ElementType, numbers: &[Option<f64>]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(numbers.len() * packing.size().unwrap_or(8));
     let int = |v: &Option<f64>| v.unwrap_or(0.0);
     match packing {
-        Packing::U8 => bytes.extend(numbers.iter().map(|v| int(v) as u8)),
-        Packing::I8 => bytes.extend(numbers.iter().map(|v| (int(v) as i8).to_le_bytes()[0])),
-        Packing::U16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u16).to_le_bytes())),
-        Packing::I16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i16).to_le_bytes())),
-        Packing::U32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u32).to_le_bytes())),
-        Packing::I32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i32).to_le_bytes())),
-        Packing::F32 => {
+        ElementType::U8 => bytes.extend(numbers.iter().map(|v| int(v) as u8)),
+        ElementType::I8 => bytes.extend(numbers.iter().map(|v| (int(v) as i8).to_le_bytes()[0])),
+        ElementType::U16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u16).to_le_bytes())),
+        ElementType::I16 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i16).to_le_bytes())),
+        ElementType::U32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as u32).to_le_bytes())),
+        ElementType::I32 => numbers.iter().for_each(|v| bytes.extend_from_slice(&(int(v) as i32).to_le_bytes())),
+        ElementType::F32 => {
             numbers.iter().for_each(|v| bytes.extend_from_slice(&v.map_or(f32::NAN, |x| x as f32).to_le_bytes()))
         }
-        Packing::F64 => numbers.iter().for_each(|v| bytes.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes())),
+        _ => numbers.iter().for_each(|v| bytes.extend_from_slice(&v.unwrap_or(f64::NAN).to_le_bytes())),
     }
     bytes
 }
 
 /// The values [`pack`] wrote; `None` when the bytes are not a whole number of values.
-fn unpack(packing: Packing, bytes: &[u8]) -> Option<Vec<Option<f64>>> {
+fn unpack(packing: ElementType, bytes: &[u8]) -> Option<Vec<Option<f64>>> {
     fn values<const N: usize, T>(bytes: &[u8], read: impl Fn([u8; N]) -> T) -> Option<Vec<T>> {
         let (values, rest) = bytes.as_chunks::<N>();
         rest.is_empty().then(|| values.iter().map(|v| read(*v)).collect())
     }
     let finite = |x: f64| x.is_finite().then_some(x);
     match packing {
-        Packing::U8 => Some(bytes.iter().map(|&b| Some(f64::from(b))).collect()),
-        Packing::I8 => Some(bytes.iter().map(|&b| Some(f64::from(i8::from_le_bytes([b])))).collect()),
-        Packing::U16 => values(bytes, |v| Some(f64::from(u16::from_le_bytes(v)))),
-        Packing::I16 => values(bytes, |v| Some(f64::from(i16::from_le_bytes(v)))),
-        Packing::U32 => values(bytes, |v| Some(f64::from(u32::from_le_bytes(v)))),
-        Packing::I32 => values(bytes, |v| Some(f64::from(i32::from_le_bytes(v)))),
-        Packing::F32 => values(bytes, |v| finite(f64::from(f32::from_le_bytes(v)))),
-        Packing::F64 => values(bytes, |v| finite(f64::from_le_bytes(v))),
+        ElementType::U8 => Some(bytes.iter().map(|&b| Some(f64::from(b))).collect()),
+        ElementType::I8 => Some(bytes.iter().map(|&b| Some(f64::from(i8::from_le_bytes([b])))).collect()),
+        ElementType::U16 => values(bytes, |v| Some(f64::from(u16::from_le_bytes(v)))),
+        ElementType::I16 => values(bytes, |v| Some(f64::from(i16::from_le_bytes(v)))),
+        ElementType::U32 => values(bytes, |v| Some(f64::from(u32::from_le_bytes(v)))),
+        ElementType::I32 => values(bytes, |v| Some(f64::from(i32::from_le_bytes(v)))),
+        ElementType::F32 => values(bytes, |v| finite(f64::from(f32::from_le_bytes(v)))),
+        _ => values(bytes, |v| finite(f64::from_le_bytes(v))),
     }
 }
 
