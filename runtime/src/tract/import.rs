@@ -13,10 +13,12 @@
 //! Builders validate everything tract would otherwise assert on (ranks, axes, channel counts,
 //! sizes), so that a malformed model is an error, never a panic.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use tract_core::internal::*;
 
+use super::qint;
 use super::quant::{self, Quant};
 use crate::MAX_ELEMENTS;
 use crate::tflite::{self, OpCode, Table, TensorKind};
@@ -154,6 +156,9 @@ pub(crate) struct Importer<'a> {
     pub target: TypedModel,
     pub tensors: Vec<TensorMeta>,
     values: Vec<Option<OutletId>>,
+    /// Real-valued outlets of integer kernels -> the centred values they were computed from
+    /// (`qint`: the next integer kernel takes those instead of centring the real ones again).
+    pub centred: HashMap<OutletId, (qint::Q8, OutletId)>,
 }
 
 impl<'a> Importer<'a> {
@@ -164,7 +169,7 @@ impl<'a> Importer<'a> {
             .map(|(i, t)| TensorMeta::read(&t?).with_context(|| format!("tensor {i}")))
             .collect::<TractResult<Vec<_>>>()?;
         let values = vec![None; tensors.len()];
-        Ok(Importer { model, graph, target: TypedModel::default(), tensors, values })
+        Ok(Importer { model, graph, target: TypedModel::default(), tensors, values, centred: HashMap::new() })
     }
 
     pub fn meta(&self, tensor: usize) -> TractResult<&TensorMeta> {

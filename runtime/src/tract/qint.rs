@@ -13,8 +13,13 @@
 //! - `AVERAGE_POOL_2D` ([`QAvgPool`]) averages stored values with TFLite's integer rounding;
 //! - int8 `MEAN` over height and width ([`QMean`]).
 //!
-//! Tensors stay f32 real values between operators: [`ToRaw`] recovers the stored values (exactly,
+//! Tensors are f32 real values between operators: [`ToRaw`] recovers the stored values (exactly,
 //! as real values are `(q - zero_point) * scale`) and the kernels output real values again.
+//! Between two integer kernels the values also travel *centred* (`q - zero_point` as f32, what
+//! the exact f32 convolutions take): [`Requant`] and [`QBinary`] output centred values, a
+//! [`FromCentered`] pass makes the real ones for other consumers (tract drops it when there is
+//! none), and the next kernel takes the centred tensor instead of centring the real one again
+//! ([`ToCentered`]); see `centred_input`.
 
 use tract_core::internal::*;
 use tract_core::ops::array::MultiBroadcastTo;
@@ -256,6 +261,58 @@ impl ElementWiseMiniOp for ToCentered {
     }
 }
 
+// ----- FromCentered -----
+
+/// Centred values (`q - zero_point`, see [`ToCentered`]) to real values: times the scale, the
+/// product [`Requant`] and [`QBinary`] compute for their real outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FromCentered {
+    pub scale: f32,
+}
+
+impl Eq for FromCentered {}
+
+impl ElementWiseMiniOp for FromCentered {
+    fn name(&self) -> String {
+        "FromCentered".into()
+    }
+
+    fn eval_in_place(&self, t: &mut Tensor, _out_dt: Option<DatumType>) -> TractResult<()> {
+        let mut plain = t.try_as_plain_ram_mut()?;
+        for x in plain.as_slice_mut::<f32>()? {
+            *x *= self.scale;
+        }
+        Ok(())
+    }
+}
+
+/// The centred values of `x` (real values of quantization `q`): those its producer computed
+/// when it was an integer kernel with the same output quantization (so the centred tensor
+/// flows from layer to layer and the real one is only computed for other consumers), a
+/// [`ToCentered`] pass otherwise. Both are the same numbers: real values on `q`'s grid are
+/// `c · scale` with `c` the centred integer, and `ToCentered` rounds `c · scale / scale` back to
+/// `c`.
+fn centred_input(ctx: &mut OpCtx<'_, '_>, x: OutletId, q: Q8) -> TractResult<OutletId> {
+    match ctx.imp.centred.get(&x) {
+        Some(&(made, c)) if made == q => Ok(c),
+        _ => ctx.wire1(ElementWiseOp(Box::new(ToCentered { q }), None), &[x]),
+    }
+}
+
+/// Wires `op`, which outputs centred values of quantization `q`, and the real values after it
+/// (the operator's output); remembers the centred outlet for [`centred_input`].
+fn centred_output(
+    ctx: &mut OpCtx<'_, '_>,
+    op: impl Into<Box<dyn TypedOp>>,
+    inputs: &[OutletId],
+    q: Q8,
+) -> TractResult<OutletId> {
+    let c = ctx.wire1(op, inputs)?;
+    let y = ctx.wire1(ElementWiseOp(Box::new(FromCentered { scale: q.scale }), None), &[c])?;
+    ctx.imp.centred.insert(y, (q, c));
+    Ok(y)
+}
+
 // ----- Requant -----
 
 /// TFLite's output stage of its integer convolutions: i32 accumulators (bias included) times a
@@ -273,6 +330,8 @@ pub(crate) struct Requant {
     pub out: Q8,
     pub min: i32,
     pub max: i32,
+    /// Outputs `q - zero_point` (a [centred](ToCentered) tensor) instead of real values.
+    pub centred: bool,
 }
 
 impl Eq for Requant {}
@@ -287,29 +346,31 @@ impl Requant {
     fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32, out: &mut [f32]) {
         let channels = self.channels();
         let single = self.multipliers.first().copied().unwrap_or((0, 0));
-        let (qm, shift): (Vec<i32>, Vec<i32>) =
-            (0..channels)
-                .map(|c| {
-                    if self.multipliers.len() > 1 { self.multipliers.get(c).copied().unwrap_or(single) } else { single }
-                })
-                .unzip();
         let bias: Vec<i32> = (0..channels).map(|c| self.bias.get(c).copied().unwrap_or(0)).collect();
         // Clamping `q` to the range minus the zero point is clamping `q + zero_point` to the range
         // (saturation included), then taking the zero point off again.
         let zero_point = self.out.zero_point;
         let lo = self.min.saturating_sub(zero_point);
         let hi = self.max.saturating_sub(zero_point).max(lo);
-        let scale = self.out.scale;
+        // Centred outputs are `q - zero_point` itself (times 1, exactly).
+        let factor = if self.centred { 1.0 } else { self.out.scale };
         let one = |a: i32, qm: i32, shift: i32, bias: i32| {
-            mul_by_qm(a.wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * scale
+            mul_by_qm(a.wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * factor
         };
-        if channels == 1 {
-            let (qm, shift, bias) = (single.0, single.1, bias.first().copied().unwrap_or(0));
-            for (o, &a) in out.iter_mut().zip(accs) {
-                *o = one(to_i32(a), qm, shift, bias);
+        if self.multipliers.len() <= 1 {
+            // One multiplier (per-tensor weights): the shifts are the same for every lane, which
+            // wasm SIMD's shifts need (they take one amount for all lanes), so this loop
+            // vectorises with the bias as the only per-channel array.
+            let (qm, shift) = single;
+            for (outs, accs) in out.chunks_exact_mut(channels).zip(accs.chunks_exact(channels)) {
+                for ((o, &a), &bias) in outs.iter_mut().zip(accs).zip(&bias) {
+                    *o = one(to_i32(a), qm, shift, bias);
+                }
             }
             return;
         }
+        let (qm, shift): (Vec<i32>, Vec<i32>) =
+            (0..channels).map(|c| self.multipliers.get(c).copied().unwrap_or(single)).unzip();
         // One loop over the channels of each position, on arrays of the parameters: its body has
         // no branches, so it vectorises (wasm SIMD has the widening i32 multiply it needs).
         for (outs, accs) in out.chunks_exact_mut(channels).zip(accs.chunks_exact(channels)) {
@@ -335,14 +396,19 @@ impl EvalOp for Requant {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("Requant expects one input") };
         let plain = input.try_as_plain_ram()?;
-        let mut out = vec![0f32; input.len()];
-        if input.datum_type() == DatumType::F32 {
-            // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
-            self.apply(plain.as_slice::<f32>()?, |a| a as i32, &mut out);
-        } else {
-            self.apply(plain.as_slice::<i32>()?, |a| a, &mut out);
+        // Written in place: no second buffer to copy from.
+        let mut tensor = Tensor::zero::<f32>(input.shape())?;
+        {
+            let mut view = tensor.try_as_plain_ram_mut()?;
+            let out = view.as_slice_mut::<f32>()?;
+            if input.datum_type() == DatumType::F32 {
+                // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
+                self.apply(plain.as_slice::<f32>()?, |a| a as i32, out);
+            } else {
+                self.apply(plain.as_slice::<i32>()?, |a| a, out);
+            }
         }
-        Ok(tvec!(Tensor::from_shape(input.shape(), &out)?.into_tvalue()))
+        Ok(tvec!(tensor.into_tvalue()))
     }
 }
 
@@ -439,7 +505,7 @@ pub(crate) fn int_layer(
         weights_zero_point: i32::try_from(wzp).unwrap_or(0),
         weight_axis,
         bias,
-        requant: Requant { multipliers, bias: vec![], out, min, max },
+        requant: Requant { multipliers, bias: vec![], out, min, max, centred: false },
     }))
 }
 
@@ -501,7 +567,7 @@ pub(crate) fn conv(
     if let Some(centered) = exact_f32_weights(&layer)? {
         // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
         // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly.
-        let cx = ctx.wire1(ElementWiseOp(Box::new(ToCentered { q: layer.input }), None), &[x])?;
+        let cx = centred_input(ctx, x, layer.input)?;
         let w = ctx.add_const(centered)?;
         let w = weights(ctx, w)?;
         let channels = pool_spec.output_channels;
@@ -509,7 +575,8 @@ pub(crate) fn conv(
         let op = Conv { pool_spec, kernel_fmt, group, q_params: None };
         let acc = ctx.wire1(op, &[cx, w, b])?;
         let bias = layer.bias.try_as_plain_ram()?.as_slice::<i32>()?.to_vec();
-        let y = ctx.wire1(Requant { bias, ..layer.requant }, &[acc])?;
+        let out = layer.requant.out;
+        let y = centred_output(ctx, Requant { bias, centred: true, ..layer.requant }, &[acc], out)?;
         ctx.quantized_exactly();
         return Ok(y);
     }
@@ -560,6 +627,9 @@ pub(crate) struct QBinary {
     pub out_mult: (i32, i32),
     pub min: i32,
     pub max: i32,
+    /// Takes and outputs centred values (`q - zero_point`, see [`ToCentered`]) instead of real
+    /// ones.
+    pub centred: bool,
 }
 
 impl Eq for QBinary {}
@@ -582,12 +652,26 @@ impl QBinary {
             }
             BinaryKind::Mul => ((0, 0), (0, 0), quantize_multiplier(f64::from(a.scale * b.scale / out.scale))),
         };
-        Some(QBinary { kind, a, b, out, a_mult, b_mult, out_mult, min, max })
+        Some(QBinary { kind, a, b, out, a_mult, b_mult, out_mult, min, max, centred: false })
     }
 
+    /// The output for real inputs `x` and `y`, as a real value.
     fn apply(&self, x: f32, y: f32) -> f32 {
         let va = self.a.raw(x) - self.a.zero_point;
         let vb = self.b.raw(y) - self.b.zero_point;
+        self.out.real(self.integer(va, vb))
+    }
+
+    /// The output for centred inputs `x` and `y` (small integers as f32: the cast is exact),
+    /// centred.
+    #[inline(always)]
+    fn apply_centred(&self, x: f32, y: f32) -> f32 {
+        (self.integer(x as i32, y as i32) - self.out.zero_point) as f32
+    }
+
+    /// TFLite's kernel on the centred inputs `va` and `vb`: the stored output value.
+    #[inline(always)]
+    fn integer(&self, va: i32, vb: i32) -> i32 {
         let raw = match self.kind {
             BinaryKind::Add | BinaryKind::Sub => {
                 let sa = mul_by_qm(va.wrapping_mul(1 << LEFT_SHIFT), self.a_mult.0, self.a_mult.1);
@@ -597,7 +681,7 @@ impl QBinary {
             }
             BinaryKind::Mul => mul_by_qm(va.wrapping_mul(vb), self.out_mult.0, self.out_mult.1),
         };
-        self.out.real(raw.saturating_add(self.out.zero_point).clamp(self.min, self.max))
+        raw.saturating_add(self.out.zero_point).clamp(self.min, self.max)
     }
 }
 
@@ -616,9 +700,23 @@ impl EvalOp for QBinary {
         let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else { bail!("QBinary expects two inputs") };
         ensure!(a.shape() == b.shape(), "QBinary inputs differ in shape");
         let (pa, pb) = (a.try_as_plain_ram()?, b.try_as_plain_ram()?);
-        let out: Vec<f32> =
-            pa.as_slice::<f32>()?.iter().zip(pb.as_slice::<f32>()?).map(|(&x, &y)| self.apply(x, y)).collect();
-        Ok(tvec!(Tensor::from_shape(a.shape(), &out)?.into_tvalue()))
+        let (xs, ys) = (pa.as_slice::<f32>()?, pb.as_slice::<f32>()?);
+        let mut tensor = Tensor::zero::<f32>(a.shape())?;
+        {
+            let mut view = tensor.try_as_plain_ram_mut()?;
+            let out = view.as_slice_mut::<f32>()?;
+            // Two loops rather than a branch per element: each vectorises on its own.
+            if self.centred {
+                for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
+                    *o = self.apply_centred(x, y);
+                }
+            } else {
+                for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
+                    *o = self.apply(x, y);
+                }
+            }
+        }
+        Ok(tvec!(tensor.into_tvalue()))
     }
 }
 
@@ -649,6 +747,14 @@ pub(crate) fn binary(
     }
     let Some(op) = QBinary::new(kind, qa, qb, qo, act) else { return Ok(None) };
     let (sa, sb) = (ctx.shape(a)?, ctx.shape(b)?);
+    let made = |x: OutletId, q: Q8| ctx.imp.centred.get(&x).filter(|(made, _)| *made == q).map(|&(_, c)| c);
+    if let (true, Some(ca), Some(cb)) = (sa == sb, made(a, qa), made(b, qb)) {
+        // Both inputs come centred from integer kernels (the residual connections of MobileNet
+        // v2, say): the output stays centred too.
+        let y = centred_output(ctx, QBinary { centred: true, ..op }, &[ca, cb], qo)?;
+        ctx.quantized_exactly();
+        return Ok(Some(y));
+    }
     let shape = super::math::broadcast_shape(&[sa.clone(), sb.clone()])?;
     let fact = ShapeFact::from_dims(shape.iter().map(|d| d.to_dim()));
     let a = if sa == shape { a } else { ctx.wire1(MultiBroadcastTo { shape: fact.clone() }, &[a])? };
@@ -939,9 +1045,13 @@ mod tests {
             .collect();
         let bias: Vec<i32> = (0..multipliers.len()).map(|_| next() as i32 >> (next() % 32)).collect();
         for (min, max) in [(-128, 127), (7, 127), (-3, 40)] {
-            let per_channel = Requant { multipliers: multipliers.clone(), bias: bias.clone(), out, min, max };
-            let per_tensor = Requant { multipliers: vec![(1_518_500_250, -7)], bias: vec![], out, min, max };
-            for r in [&per_channel, &per_tensor] {
+            let per_channel =
+                Requant { multipliers: multipliers.clone(), bias: bias.clone(), out, min, max, centred: false };
+            let per_tensor =
+                Requant { multipliers: vec![(1_518_500_250, -7)], bias: vec![], out, min, max, centred: false };
+            // One multiplier, a bias per channel (the f32 path of per-tensor weights), centred.
+            let uniform = Requant { bias: bias.clone(), centred: true, ..per_tensor.clone() };
+            for r in [&per_channel, &per_tensor, &uniform] {
                 let channels = r.channels();
                 let mut accs: Vec<i32> = (0..channels * 500).map(|_| next() as i32 >> (next() % 32)).collect();
                 accs.extend([i32::MIN, i32::MAX, 0, -1, 1].iter().cycle().take(channels * 5));
@@ -954,7 +1064,8 @@ mod tests {
                     let q = reference_mul_by_qm(a.wrapping_add(b), qm, shift)
                         .saturating_add(out.zero_point)
                         .clamp(min, max);
-                    assert_eq!(g, out.real(q), "acc {a} channel {c} (qm {qm}, shift {shift}, bias {b})");
+                    let want = if r.centred { (q - out.zero_point) as f32 } else { out.real(q) };
+                    assert_eq!(g, want, "acc {a} channel {c} (qm {qm}, shift {shift}, bias {b})");
                 }
             }
         }

@@ -1015,3 +1015,123 @@ fn int8_operators_stay_within_one_step_of_real_arithmetic() {
     }
     check(int8_op(builtin::MAX_POOL_2D, 1, &[1, 2, 2, 3], (0.05, -3), Some(pool)), 1, (0.05, -3), maxes);
 }
+
+/// A uint8 chain as MobileNet v2 is made of: 1x1 convolution (ReLU6) -> 3x3 depthwise -> 1x1
+/// projection, a residual ADD of the projection and an earlier layer's output, and a 1x1
+/// convolution of the sum. Between these integer kernels the values travel centred (`qint::centred_output`): no
+/// `ToCentered` pass is left in the plan, and every output equals what the same operators give
+/// one at a time, each centring its input from real values.
+#[test]
+fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
+    // The quantization (scale, zero point) of x and of each layer's output.
+    let quants = [(0.02, 128), (0.03, 5), (0.05, 131), (0.02, 120), (0.04, 127), (0.06, 110)];
+    let conv_with = |fused_activation| BuiltinOptions::Conv2D {
+        padding: Padding::Same,
+        stride_w: 1,
+        stride_h: 1,
+        fused_activation,
+        dilation_w: 1,
+        dilation_h: 1,
+    };
+    let (conv1, conv) = (conv_with(Activation::Relu6), conv_with(Activation::None));
+    let depthwise = BuiltinOptions::DepthwiseConv2D {
+        padding: Padding::Same,
+        stride_w: 1,
+        stride_h: 1,
+        depth_multiplier: 1,
+        fused_activation: Activation::None,
+        dilation_w: 1,
+        dilation_h: 1,
+    };
+    let weights =
+        |n: usize, seed: usize| -> Vec<u8> { (0..n).map(|i| ((i * 73 + seed * 29) % 61 + 100) as u8).collect() };
+    // One layer: the operator, its weights (shape, values) and its output channels.
+    struct Layer {
+        code: i32,
+        options: BuiltinOptions,
+        weights: Option<(Vec<i32>, Vec<u8>)>,
+        channels: i32,
+    }
+    let layers = [
+        Layer {
+            code: builtin::CONV_2D,
+            options: conv1,
+            weights: Some((vec![6, 1, 1, 3], weights(18, 1))),
+            channels: 6,
+        },
+        Layer {
+            code: builtin::DEPTHWISE_CONV_2D,
+            options: depthwise,
+            weights: Some((vec![1, 3, 3, 6], weights(54, 2))),
+            channels: 6,
+        },
+        Layer {
+            code: builtin::CONV_2D,
+            options: conv.clone(),
+            weights: Some((vec![6, 1, 1, 6], weights(36, 3))),
+            channels: 6,
+        },
+        Layer {
+            code: builtin::ADD,
+            options: BuiltinOptions::Add { fused_activation: Activation::None },
+            weights: None,
+            channels: 6,
+        },
+        Layer { code: builtin::CONV_2D, options: conv, weights: Some((vec![4, 1, 1, 6], weights(24, 4))), channels: 4 },
+    ];
+    // Which earlier tensors (0: x, k: layer k's output) each layer reads.
+    let reads: [&[usize]; 5] = [&[0], &[1], &[2], &[3, 1], &[4]];
+    let channels = [3, 6, 6, 6, 6, 4];
+    let add_layer = |b: &mut ModelBuilder, k: usize, ins: &[i32], out: i32| {
+        let layer = &layers[k];
+        let mut inputs = ins.to_vec();
+        if let Some((shape, w)) = &layer.weights {
+            let wb = b.buffer(w.clone());
+            inputs.push(b.tensor(&format!("w{k}"), TensorKind::UInt8, shape, Some(wb), q(0.01, 128)));
+            let bias: Vec<i32> = (0..layer.channels).map(|c| c * 37 - 50).collect();
+            let bb = b.buffer(bytes_of_i32(&bias));
+            inputs.push(b.tensor(&format!("b{k}"), TensorKind::Int32, &[layer.channels], Some(bb), q(0.0002, 0)));
+        }
+        b.operator(layer.code, &inputs, &[out], Some(layer.options.clone()));
+    };
+    let tensor = |b: &mut ModelBuilder, i: usize| {
+        let (scale, zp) = quants[i];
+        b.tensor(&format!("t{i}"), TensorKind::UInt8, &[1, 5, 5, channels[i]], None, q(scale, zp))
+    };
+    let pixels: Vec<u8> = (0..75).map(|i| ((i * 151 + 7) % 256) as u8).collect();
+    let x = RTensor::new(vec![1, 5, 5, 3], TensorData::U8(pixels)).unwrap();
+
+    // The whole chain in one model, every tensor an output.
+    let mut b = ModelBuilder::new();
+    let ts: Vec<i32> = (0..6).map(|i| tensor(&mut b, i)).collect();
+    for k in 0..5 {
+        let ins: Vec<i32> = reads[k].iter().map(|&i| ts[i]).collect();
+        add_layer(&mut b, k, &ins, ts[k + 1]);
+    }
+    b.inputs(&[ts[0]]).outputs(&ts[1..]);
+    let bytes = b.finish();
+    let chained = run(&bytes, std::slice::from_ref(&x));
+
+    // No ToCentered left: x is centred once, by the first layer (which reads real values).
+    let model = TractModel::load_as_declared(&bytes).unwrap();
+    let names: Vec<String> = model.plan.model().nodes().iter().map(|n| n.op.name().to_string()).collect();
+    let centring = names.iter().filter(|n| n.contains("ToCentered")).count();
+    assert_eq!(centring, 1, "{names:?}");
+
+    // Layer by layer, from the chain's own tensors.
+    let mut values = vec![x];
+    for k in 0..5 {
+        let mut b = ModelBuilder::new();
+        let ins: Vec<i32> = reads[k].iter().map(|&i| tensor(&mut b, i)).collect();
+        let out = tensor(&mut b, k + 1);
+        add_layer(&mut b, k, &ins, out);
+        b.inputs(&ins).outputs(&[out]);
+        let inputs: Vec<RTensor> = reads[k].iter().map(|&i| values[i].clone()).collect();
+        let out = run(&b.finish(), &inputs).remove(0);
+        assert_eq!(out.data(), chained[k].data(), "layer {k}");
+        values.push(out);
+    }
+    // Not all clamped or equal: the chain computes something.
+    let TensorData::U8(z) = chained[4].data() else { panic!("z is not u8") };
+    assert!(z.iter().collect::<std::collections::BTreeSet<_>>().len() > 5, "{z:?}");
+}
