@@ -360,10 +360,19 @@ impl Requant {
         if self.multipliers.len() <= 1 {
             // One multiplier (per-tensor weights): the shifts are the same for every lane, which
             // wasm SIMD's shifts need (they take one amount for all lanes), so this loop
-            // vectorises with the bias as the only per-channel array.
+            // vectorises. It runs over rows of whole positions, at least 64 values (so that a
+            // few channels still make a long loop), with the bias repeated along the row.
             let (qm, shift) = single;
-            for (outs, accs) in out.chunks_exact_mut(channels).zip(accs.chunks_exact(channels)) {
-                for ((o, &a), &bias) in outs.iter_mut().zip(accs).zip(&bias) {
+            let width = channels * (64 / channels).max(1);
+            let bias: Vec<i32> = bias.iter().copied().cycle().take(width).collect();
+            // The multiplier is read from an array all the same: with a loop-invariant operand
+            // LLVM multiplies in wasm SIMD's full 64-bit `i64x2.mul` (which engines emulate on
+            // x86 in several instructions); from an array it finds `i64x2.extmul_*_i32x4_s`, one
+            // widening multiply (the per-lane shifts, not the multiply, are what the per-channel
+            // loop below pays for).
+            let qms = vec![qm; width];
+            for (outs, accs) in out.chunks_mut(width).zip(accs.chunks(width)) {
+                for ((o, &a), (&bias, &qm)) in outs.iter_mut().zip(accs).zip(bias.iter().zip(&qms)) {
                     *o = one(to_i32(a), qm, shift, bias);
                 }
             }
@@ -382,6 +391,21 @@ impl Requant {
     }
 }
 
+impl Requant {
+    /// Requantizes f32 accumulators in place: block by block through a small buffer (a whole
+    /// number of positions), so that no second tensor is allocated and written.
+    fn apply_in_place(&self, xs: &mut [f32]) {
+        let block = self.channels() * (1024 / self.channels()).max(1);
+        let mut accs = vec![0f32; block];
+        for out in xs.chunks_mut(block) {
+            let Some(accs) = accs.get_mut(..out.len()) else { return };
+            accs.copy_from_slice(out);
+            // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
+            self.apply(accs, |a| a as i32, out);
+        }
+    }
+}
+
 impl Op for Requant {
     fn name(&self) -> StaticName {
         "Requant".into()
@@ -394,19 +418,18 @@ impl EvalOp for Requant {
     op_out_of_plan!();
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
-        let Some(input) = inputs.first() else { bail!("Requant expects one input") };
+        let Some(input) = inputs.into_iter().next() else { bail!("Requant expects one input") };
+        if input.datum_type() == DatumType::F32 {
+            // The accumulators' own buffer (the convolution's output has no other reader).
+            let mut tensor = input.into_tensor();
+            self.apply_in_place(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?);
+            return Ok(tvec!(tensor.into_tvalue()));
+        }
         let plain = input.try_as_plain_ram()?;
-        // Written in place: no second buffer to copy from.
         let mut tensor = Tensor::zero::<f32>(input.shape())?;
         {
             let mut view = tensor.try_as_plain_ram_mut()?;
-            let out = view.as_slice_mut::<f32>()?;
-            if input.datum_type() == DatumType::F32 {
-                // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
-                self.apply(plain.as_slice::<f32>()?, |a| a as i32, out);
-            } else {
-                self.apply(plain.as_slice::<i32>()?, |a| a, out);
-            }
+            self.apply(plain.as_slice::<i32>()?, |a| a, view.as_slice_mut::<f32>()?);
         }
         Ok(tvec!(tensor.into_tvalue()))
     }
@@ -525,8 +548,9 @@ const F32_EXACT: i64 = 1 << 24;
 /// The weights minus their zero point as f32, when an f32 accumulation of any input is exact:
 /// every product and partial sum of an output is an integer of magnitude at most
 /// `max |q - zero_point| · Σ |w - weights_zero_point|` over that output's weights, and f32
-/// represents all integers below 2^24 exactly. `None` when the bound does not hold.
-fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<Tensor>> {
+/// represents all integers below 2^24 exactly. `None` when the bound does not hold; with the
+/// bias as f32 when adding it keeps every output's sums below 2^24 too.
+fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<(Tensor, Option<Tensor>)>> {
     let shape = layer.weights.shape().to_vec();
     let Some(&channels) = shape.get(layer.weight_axis) else { return Ok(None) };
     if channels == 0 {
@@ -550,7 +574,13 @@ fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<Tensor>> {
         return Ok(None);
     }
     let centered: Vec<f32> = ws.iter().map(|&w| (w - w0) as f32).collect();
-    Ok(Some(Tensor::from_shape(&shape, &centered)?))
+    // The bias can join the f32 sums when they stay below 2^24 with it too.
+    let plain = layer.bias.try_as_plain_ram()?;
+    let bias = plain.as_slice::<i32>()?;
+    let bias_fits = bias.len() == channels
+        && bias.iter().zip(&sums).all(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs() < F32_EXACT);
+    let bias = bias_fits.then(|| Tensor::from_shape(&[channels], &bias.iter().map(|&b| b as f32).collect::<Vec<_>>()));
+    Ok(Some((Tensor::from_shape(&shape, &centered)?, bias.transpose()?)))
 }
 
 /// Wires an exact integer convolution of `x` (real values) with `pool_spec`; `weights` maps the
@@ -564,17 +594,23 @@ pub(crate) fn conv(
     group: usize,
     weights: impl FnOnce(&mut OpCtx<'_, '_>, OutletId) -> TractResult<OutletId>,
 ) -> TractResult<OutletId> {
-    if let Some(centered) = exact_f32_weights(&layer)? {
+    if let Some((centered, f32_bias)) = exact_f32_weights(&layer)? {
         // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
-        // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly.
+        // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly,
+        // bias included when it fits (then Requant has one multiplier for all values and no
+        // per-channel parameter).
         let cx = centred_input(ctx, x, layer.input)?;
         let w = ctx.add_const(centered)?;
         let w = weights(ctx, w)?;
         let channels = pool_spec.output_channels;
-        let b = ctx.add_const(Tensor::zero::<f32>(&[channels])?)?;
+        let in_conv = f32_bias.is_some();
+        let b = ctx.add_const(match f32_bias {
+            Some(b) => b,
+            None => Tensor::zero::<f32>(&[channels])?,
+        })?;
         let op = Conv { pool_spec, kernel_fmt, group, q_params: None };
         let acc = ctx.wire1(op, &[cx, w, b])?;
-        let bias = layer.bias.try_as_plain_ram()?.as_slice::<i32>()?.to_vec();
+        let bias = if in_conv { vec![] } else { layer.bias.try_as_plain_ram()?.as_slice::<i32>()?.to_vec() };
         let out = layer.requant.out;
         let y = centred_output(ctx, Requant { bias, centred: true, ..layer.requant }, &[acc], out)?;
         ctx.quantized_exactly();
@@ -662,24 +698,24 @@ impl QBinary {
         self.out.real(self.integer(va, vb))
     }
 
-    /// The output for centred inputs `x` and `y` (small integers as f32: the cast is exact),
-    /// centred.
-    #[inline(always)]
-    fn apply_centred(&self, x: f32, y: f32) -> f32 {
-        (self.integer(x as i32, y as i32) - self.out.zero_point) as f32
-    }
-
     /// TFLite's kernel on the centred inputs `va` and `vb`: the stored output value.
     #[inline(always)]
     fn integer(&self, va: i32, vb: i32) -> i32 {
+        self.integer_with(va, vb, [self.a_mult.0, self.b_mult.0, self.out_mult.0])
+    }
+
+    /// [`integer`](Self::integer) with the fixed-point multipliers (a, b, out) given: read from
+    /// arrays in a loop, they let LLVM use wasm SIMD's widening multiply (see `Requant::apply`).
+    #[inline(always)]
+    fn integer_with(&self, va: i32, vb: i32, [qa, qb, qo]: [i32; 3]) -> i32 {
         let raw = match self.kind {
             BinaryKind::Add | BinaryKind::Sub => {
-                let sa = mul_by_qm(va.wrapping_mul(1 << LEFT_SHIFT), self.a_mult.0, self.a_mult.1);
-                let sb = mul_by_qm(vb.wrapping_mul(1 << LEFT_SHIFT), self.b_mult.0, self.b_mult.1);
+                let sa = mul_by_qm(va.wrapping_mul(1 << LEFT_SHIFT), qa, self.a_mult.1);
+                let sb = mul_by_qm(vb.wrapping_mul(1 << LEFT_SHIFT), qb, self.b_mult.1);
                 let sum = if self.kind == BinaryKind::Add { sa.wrapping_add(sb) } else { sa.wrapping_sub(sb) };
-                mul_by_qm(sum, self.out_mult.0, self.out_mult.1)
+                mul_by_qm(sum, qo, self.out_mult.1)
             }
-            BinaryKind::Mul => mul_by_qm(va.wrapping_mul(vb), self.out_mult.0, self.out_mult.1),
+            BinaryKind::Mul => mul_by_qm(va.wrapping_mul(vb), qo, self.out_mult.1),
         };
         raw.saturating_add(self.out.zero_point).clamp(self.min, self.max)
     }
@@ -707,8 +743,15 @@ impl EvalOp for QBinary {
             let out = view.as_slice_mut::<f32>()?;
             // Two loops rather than a branch per element: each vectorises on its own.
             if self.centred {
-                for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
-                    *o = self.apply_centred(x, y);
+                const ROW: usize = 64;
+                let [qa, qb, qo] = [[self.a_mult.0; ROW], [self.b_mult.0; ROW], [self.out_mult.0; ROW]];
+                let zero_point = self.out.zero_point;
+                for ((out, xs), ys) in out.chunks_mut(ROW).zip(xs.chunks(ROW)).zip(ys.chunks(ROW)) {
+                    let mults = qa.iter().zip(&qb).zip(&qo);
+                    for (((o, &x), &y), ((&qa, &qb), &qo)) in out.iter_mut().zip(xs).zip(ys).zip(mults) {
+                        // Centred inputs are small integers as f32: the casts are exact.
+                        *o = (self.integer_with(x as i32, y as i32, [qa, qb, qo]) - zero_point) as f32;
+                    }
                 }
             } else {
                 for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
@@ -1057,6 +1100,13 @@ mod tests {
                 accs.extend([i32::MIN, i32::MAX, 0, -1, 1].iter().cycle().take(channels * 5));
                 let mut got = vec![0f32; accs.len()];
                 r.apply(&accs, |a| a, &mut got);
+                // In place on f32 accumulators (exact integers below 2^24), over several blocks.
+                let small: Vec<i32> = accs.iter().cycle().take(channels * 700).map(|&a| a >> 8).collect();
+                let mut in_place: Vec<f32> = small.iter().map(|&a| a as f32).collect();
+                r.apply_in_place(&mut in_place);
+                let mut want = vec![0f32; small.len()];
+                r.apply(&small, |a| a, &mut want);
+                assert_eq!(in_place, want);
                 for (i, (&a, &g)) in accs.iter().zip(&got).enumerate() {
                     let c = i % channels;
                     let (qm, shift) = r.multipliers.get(c).copied().unwrap_or(r.multipliers[0]);
