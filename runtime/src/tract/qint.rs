@@ -78,6 +78,13 @@ fn srdhm(a: i32, b: i32) -> i32 {
     if overflow { i32::MAX } else { high }
 }
 
+/// [`srdhm`] for `b != i32::MIN` (then the product cannot overflow: no select). TFLite's
+/// multipliers are in [2^30, 2^31) or 0.
+#[inline(always)]
+fn srdhm_unsaturated(a: i32, b: i32) -> i32 {
+    ((i64::from(a) * i64::from(b) + (1i64 << 30)) >> 31) as i32
+}
+
 /// gemmlowp's `RoundingDivideByPOT` (round half away from zero), for exponents in [0, 31]
 /// (0 divides by 1: the mask and the remainder are 0), without branches.
 #[inline(always)]
@@ -95,6 +102,23 @@ pub(crate) fn mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
     let left = shift.clamp(0, 30);
     let right = (-shift).clamp(0, 31) as u32;
     rdbpot(srdhm(x.wrapping_mul(1 << left), qm), right)
+}
+
+/// [`mul_by_qm`] for `qm != i32::MIN`.
+#[inline(always)]
+fn mul_by_qm_unsaturated(x: i32, qm: i32, shift: i32) -> i32 {
+    let left = shift.clamp(0, 30);
+    let right = (-shift).clamp(0, 31) as u32;
+    rdbpot(srdhm_unsaturated(x.wrapping_mul(1 << left), qm), right)
+}
+
+/// `x as i32` for f32 holding an integer of magnitude below 2^22, in two operations that
+/// vectorise (wasm's saturating `i32x4.trunc_sat_f32x4_s` takes several on x86): adding
+/// 1.5 · 2^23 puts the integer in the low mantissa bits.
+#[inline(always)]
+fn small_f32_to_i32(x: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
 }
 
 /// `v.round()` (half away from zero) for `|v| < 2^22`; NaN gives 0. No libm call, no branch and
@@ -332,6 +356,8 @@ pub(crate) struct Requant {
     pub max: i32,
     /// Outputs `q - zero_point` (a [centred](ToCentered) tensor) instead of real values.
     pub centred: bool,
+    /// f32 accumulators are below 2^22 in magnitude (bias included): see [`small_f32_to_i32`].
+    pub small_accs: bool,
 }
 
 impl Eq for Requant {}
@@ -371,9 +397,17 @@ impl Requant {
             // widening multiply (the per-lane shifts, not the multiply, are what the per-channel
             // loop below pays for).
             let qms = vec![qm; width];
+            if qm == i32::MIN {
+                for (outs, accs) in out.chunks_mut(width).zip(accs.chunks(width)) {
+                    for ((o, &a), (&bias, &qm)) in outs.iter_mut().zip(accs).zip(bias.iter().zip(&qms)) {
+                        *o = one(to_i32(a), qm, shift, bias);
+                    }
+                }
+                return;
+            }
             for (outs, accs) in out.chunks_mut(width).zip(accs.chunks(width)) {
                 for ((o, &a), (&bias, &qm)) in outs.iter_mut().zip(accs).zip(bias.iter().zip(&qms)) {
-                    *o = one(to_i32(a), qm, shift, bias);
+                    *o = mul_by_qm_unsaturated(to_i32(a).wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * factor;
                 }
             }
             return;
@@ -401,7 +435,11 @@ impl Requant {
             let Some(accs) = accs.get_mut(..out.len()) else { return };
             accs.copy_from_slice(out);
             // Exact integers below 2^24 in magnitude (checked when wiring): the cast is exact.
-            self.apply(accs, |a| a as i32, out);
+            if self.small_accs {
+                self.apply(accs, small_f32_to_i32, out);
+            } else {
+                self.apply(accs, |a| a as i32, out);
+            }
         }
     }
 }
@@ -528,7 +566,7 @@ pub(crate) fn int_layer(
         weights_zero_point: i32::try_from(wzp).unwrap_or(0),
         weight_axis,
         bias,
-        requant: Requant { multipliers, bias: vec![], out, min, max, centred: false },
+        requant: Requant { multipliers, bias: vec![], out, min, max, centred: false, small_accs: false },
     }))
 }
 
@@ -550,7 +588,7 @@ const F32_EXACT: i64 = 1 << 24;
 /// `max |q - zero_point| · Σ |w - weights_zero_point|` over that output's weights, and f32
 /// represents all integers below 2^24 exactly. `None` when the bound does not hold; with the
 /// bias as f32 when adding it keeps every output's sums below 2^24 too.
-fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<(Tensor, Option<Tensor>)>> {
+fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<ExactF32>> {
     let shape = layer.weights.shape().to_vec();
     let Some(&channels) = shape.get(layer.weight_axis) else { return Ok(None) };
     if channels == 0 {
@@ -579,8 +617,24 @@ fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<(Tensor, Option<Ten
     let bias = plain.as_slice::<i32>()?;
     let bias_fits = bias.len() == channels
         && bias.iter().zip(&sums).all(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs() < F32_EXACT);
+    // The largest accumulator the convolution can output.
+    let bound = if bias_fits {
+        bias.iter().zip(&sums).map(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs()).max().unwrap_or(0)
+    } else {
+        max_sum.saturating_mul(max_input)
+    };
     let bias = bias_fits.then(|| Tensor::from_shape(&[channels], &bias.iter().map(|&b| b as f32).collect::<Vec<_>>()));
-    Ok(Some((Tensor::from_shape(&shape, &centered)?, bias.transpose()?)))
+    Ok(Some(ExactF32 { weights: Tensor::from_shape(&shape, &centered)?, bias: bias.transpose()?, bound }))
+}
+
+/// An integer convolution's operands for tract's f32 kernels (see [`exact_f32_weights`]).
+struct ExactF32 {
+    /// The weights minus their zero point.
+    weights: Tensor,
+    /// The bias, when the sums stay exact with it.
+    bias: Option<Tensor>,
+    /// The largest magnitude of the convolution's f32 outputs.
+    bound: i64,
 }
 
 /// Wires an exact integer convolution of `x` (real values) with `pool_spec`; `weights` maps the
@@ -594,7 +648,7 @@ pub(crate) fn conv(
     group: usize,
     weights: impl FnOnce(&mut OpCtx<'_, '_>, OutletId) -> TractResult<OutletId>,
 ) -> TractResult<OutletId> {
-    if let Some((centered, f32_bias)) = exact_f32_weights(&layer)? {
+    if let Some(ExactF32 { weights: centered, bias: f32_bias, bound }) = exact_f32_weights(&layer)? {
         // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
         // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly,
         // bias included when it fits (then Requant has one multiplier for all values and no
@@ -612,7 +666,8 @@ pub(crate) fn conv(
         let acc = ctx.wire1(op, &[cx, w, b])?;
         let bias = if in_conv { vec![] } else { layer.bias.try_as_plain_ram()?.as_slice::<i32>()?.to_vec() };
         let out = layer.requant.out;
-        let y = centred_output(ctx, Requant { bias, centred: true, ..layer.requant }, &[acc], out)?;
+        let requant = Requant { bias, centred: true, small_accs: bound < 1 << 22, ..layer.requant };
+        let y = centred_output(ctx, requant, &[acc], out)?;
         ctx.quantized_exactly();
         return Ok(y);
     }
@@ -1049,6 +1104,16 @@ mod tests {
         assert_eq!(round_half_away(f32::NAN), 0.0);
     }
 
+    #[test]
+    fn small_f32_to_i32_is_the_cast_below_2_22() {
+        let limit = (1 << 22) - 1;
+        for v in [0, 1, -1, 2, -2, 255, -255, 65_537, -65_537, limit, -limit, 1_234_567, -3_000_001] {
+            assert_eq!(small_f32_to_i32(v as f32), v);
+            // -0.0 too.
+            assert_eq!(small_f32_to_i32(-(v as f32)), -v);
+        }
+    }
+
     /// TFLite's `MultiplyByQuantizedMultiplier` as gemmlowp writes it, with its branches.
     fn reference_mul_by_qm(x: i32, qm: i32, shift: i32) -> i32 {
         let x = x.wrapping_mul(1 << shift.clamp(0, 30));
@@ -1088,10 +1153,24 @@ mod tests {
             .collect();
         let bias: Vec<i32> = (0..multipliers.len()).map(|_| next() as i32 >> (next() % 32)).collect();
         for (min, max) in [(-128, 127), (7, 127), (-3, 40)] {
-            let per_channel =
-                Requant { multipliers: multipliers.clone(), bias: bias.clone(), out, min, max, centred: false };
-            let per_tensor =
-                Requant { multipliers: vec![(1_518_500_250, -7)], bias: vec![], out, min, max, centred: false };
+            let per_channel = Requant {
+                multipliers: multipliers.clone(),
+                bias: bias.clone(),
+                out,
+                min,
+                max,
+                centred: false,
+                small_accs: false,
+            };
+            let per_tensor = Requant {
+                multipliers: vec![(1_518_500_250, -7)],
+                bias: vec![],
+                out,
+                min,
+                max,
+                centred: false,
+                small_accs: false,
+            };
             // One multiplier, a bias per channel (the f32 path of per-tensor weights), centred.
             let uniform = Requant { bias: bias.clone(), centred: true, ..per_tensor.clone() };
             for r in [&per_channel, &per_tensor, &uniform] {
@@ -1101,12 +1180,16 @@ mod tests {
                 let mut got = vec![0f32; accs.len()];
                 r.apply(&accs, |a| a, &mut got);
                 // In place on f32 accumulators (exact integers below 2^24), over several blocks.
-                let small: Vec<i32> = accs.iter().cycle().take(channels * 700).map(|&a| a >> 8).collect();
+                let small: Vec<i32> = accs.iter().cycle().take(channels * 700).map(|&a| a >> 10).collect();
                 let mut in_place: Vec<f32> = small.iter().map(|&a| a as f32).collect();
-                r.apply_in_place(&mut in_place);
                 let mut want = vec![0f32; small.len()];
                 r.apply(&small, |a| a, &mut want);
+                let mut fast = in_place.clone();
+                r.apply_in_place(&mut in_place);
                 assert_eq!(in_place, want);
+                // Below 2^22 (>> 10 of an i32 is), with the two-operation conversion.
+                Requant { small_accs: true, ..r.clone() }.apply_in_place(&mut fast);
+                assert_eq!(fast, want);
                 for (i, (&a, &g)) in accs.iter().zip(&got).enumerate() {
                     let c = i % channels;
                     let (qm, shift) = r.multipliers.get(c).copied().unwrap_or(r.multipliers[0]);
