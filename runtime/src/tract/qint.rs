@@ -317,10 +317,15 @@ impl ElementWiseMiniOp for FromCentered {
 /// `c · scale` with `c` the centred integer, and `ToCentered` rounds `c · scale / scale` back to
 /// `c`.
 fn centred_input(ctx: &mut OpCtx<'_, '_>, x: OutletId, q: Q8) -> TractResult<OutletId> {
-    match ctx.imp.centred.get(&x) {
-        Some(&(made, c)) if made == q => Ok(c),
-        _ => ctx.wire1(ElementWiseOp(Box::new(ToCentered { q }), None), &[x]),
+    match centred_made(ctx, x, q) {
+        Some(c) => Ok(c),
+        None => ctx.wire1(ElementWiseOp(Box::new(ToCentered { q }), None), &[x]),
     }
+}
+
+/// The centred values an integer kernel computed for `x` with quantization `q`, if any.
+fn centred_made(ctx: &OpCtx<'_, '_>, x: OutletId, q: Q8) -> Option<OutletId> {
+    ctx.imp.centred.get(&x).filter(|(made, _)| *made == q).map(|&(_, c)| c)
 }
 
 /// Wires `op`, which outputs centred values of quantization `q`, and the real values after it
@@ -383,7 +388,9 @@ impl Requant {
         let one = |a: i32, qm: i32, shift: i32, bias: i32| {
             mul_by_qm(a.wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * factor
         };
-        if self.multipliers.len() <= 1 {
+        // A multiplier of i32::MIN (never TFLite's) takes the general loop below, which has
+        // gemmlowp's overflow select.
+        if self.multipliers.len() <= 1 && single.0 != i32::MIN {
             // One multiplier (per-tensor weights): the shifts are the same for every lane, which
             // wasm SIMD's shifts need (they take one amount for all lanes), so this loop
             // vectorises. It runs over rows of whole positions, at least 64 values (so that a
@@ -397,14 +404,6 @@ impl Requant {
             // widening multiply (the per-lane shifts, not the multiply, are what the per-channel
             // loop below pays for).
             let qms = vec![qm; width];
-            if qm == i32::MIN {
-                for (outs, accs) in out.chunks_mut(width).zip(accs.chunks(width)) {
-                    for ((o, &a), (&bias, &qm)) in outs.iter_mut().zip(accs).zip(bias.iter().zip(&qms)) {
-                        *o = one(to_i32(a), qm, shift, bias);
-                    }
-                }
-                return;
-            }
             for (outs, accs) in out.chunks_mut(width).zip(accs.chunks(width)) {
                 for ((o, &a), (&bias, &qm)) in outs.iter_mut().zip(accs).zip(bias.iter().zip(&qms)) {
                     *o = mul_by_qm_unsaturated(to_i32(a).wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * factor;
@@ -615,14 +614,11 @@ fn exact_f32_weights(layer: &IntLayer) -> TractResult<Option<ExactF32>> {
     // The bias can join the f32 sums when they stay below 2^24 with it too.
     let plain = layer.bias.try_as_plain_ram()?;
     let bias = plain.as_slice::<i32>()?;
-    let bias_fits = bias.len() == channels
-        && bias.iter().zip(&sums).all(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs() < F32_EXACT);
+    let with_bias = bias.iter().zip(&sums).map(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs());
+    let with_bias = with_bias.max().unwrap_or(0);
+    let bias_fits = bias.len() == channels && with_bias < F32_EXACT;
     // The largest accumulator the convolution can output.
-    let bound = if bias_fits {
-        bias.iter().zip(&sums).map(|(&b, &s)| s.saturating_mul(max_input) + i64::from(b).abs()).max().unwrap_or(0)
-    } else {
-        max_sum.saturating_mul(max_input)
-    };
+    let bound = if bias_fits { with_bias } else { max_sum.saturating_mul(max_input) };
     let bias = bias_fits.then(|| Tensor::from_shape(&[channels], &bias.iter().map(|&b| b as f32).collect::<Vec<_>>()));
     Ok(Some(ExactF32 { weights: Tensor::from_shape(&shape, &centered)?, bias: bias.transpose()?, bound }))
 }
@@ -845,8 +841,7 @@ pub(crate) fn binary(
     }
     let Some(op) = QBinary::new(kind, qa, qb, qo, act) else { return Ok(None) };
     let (sa, sb) = (ctx.shape(a)?, ctx.shape(b)?);
-    let made = |x: OutletId, q: Q8| ctx.imp.centred.get(&x).filter(|(made, _)| *made == q).map(|&(_, c)| c);
-    if let (true, Some(ca), Some(cb)) = (sa == sb, made(a, qa), made(b, qb)) {
+    if let (true, Some(ca), Some(cb)) = (sa == sb, centred_made(ctx, a, qa), centred_made(ctx, b, qb)) {
         // Both inputs come centred from integer kernels (the residual connections of MobileNet
         // v2, say): the output stays centred too.
         let y = centred_output(ctx, QBinary { centred: true, ..op }, &[ca, cb], qo)?;
