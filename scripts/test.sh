@@ -54,6 +54,10 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --exclude rune-app --all-targets --locked -- -D warnings
 step "clippy (wasm32: compiler, runtime, app)" cargo clippy -p rune-compiler -p rune-runtime -p rune-app --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32: the app's worker, with the tract engine)" cargo clippy -p rune-app --target wasm32-unknown-unknown --features worker --bins --locked -- -D warnings
+# The engine's wasm SIMD code (qgemm's `lanes`, behind cfg(target_feature = "simd128")) compiles
+# only with +simd128; its own target dir, as scripts/simd-worker.sh uses.
+RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/simd128" \
+  step "clippy (wasm32 +simd128: the runtime's SIMD kernels)" cargo clippy -p rune-runtime --features tract --target wasm32-unknown-unknown --locked -- -D warnings
 step "no browser dependencies in compiler/runtime" no_browser_deps
 step "native tests (all crates; app: its pure logic)" cargo test --workspace --locked -- --show-output
 if [ "$FUZZ_SECONDS" -gt 0 ]; then

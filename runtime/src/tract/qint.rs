@@ -29,6 +29,7 @@ use tract_core::ops::element_wise::ElementWiseOp;
 
 use super::conv::Window;
 use super::import::OpCtx;
+use super::qgemm::QPointwise;
 use super::quant::Quant;
 use crate::tflite::{Padding, TensorKind};
 
@@ -81,14 +82,14 @@ fn srdhm(a: i32, b: i32) -> i32 {
 /// [`srdhm`] for `b != i32::MIN` (then the product cannot overflow: no select). TFLite's
 /// multipliers are in [2^30, 2^31) or 0.
 #[inline(always)]
-fn srdhm_unsaturated(a: i32, b: i32) -> i32 {
+pub(crate) fn srdhm_unsaturated(a: i32, b: i32) -> i32 {
     ((i64::from(a) * i64::from(b) + (1i64 << 30)) >> 31) as i32
 }
 
 /// gemmlowp's `RoundingDivideByPOT` (round half away from zero), for exponents in [0, 31]
 /// (0 divides by 1: the mask and the remainder are 0), without branches.
 #[inline(always)]
-fn rdbpot(x: i32, exponent: u32) -> i32 {
+pub(crate) fn rdbpot(x: i32, exponent: u32) -> i32 {
     let exponent = exponent.min(31);
     let mask = ((1i64 << exponent) - 1) as i32;
     let remainder = x & mask;
@@ -633,6 +634,50 @@ struct ExactF32 {
     bound: i64,
 }
 
+/// Whether 1×1 convolutions run on [`QPointwise`]: in wasm SIMD builds, where its 16-bit dot
+/// products beat tract's f32 kernel four to one (native builds keep tract's AVX/FMA kernels);
+/// tests turn it on natively ([`force_int_gemm`]).
+fn int_gemm() -> bool {
+    #[cfg(test)]
+    if let Some(forced) = FORCE_INT_GEMM.get() {
+        return forced;
+    }
+    cfg!(all(target_arch = "wasm32", target_feature = "simd128"))
+}
+
+#[cfg(test)]
+thread_local! {
+    static FORCE_INT_GEMM: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes this thread's imports use (or not) [`QPointwise`] for 1×1 convolutions.
+#[cfg(test)]
+pub(crate) fn force_int_gemm(on: Option<bool>) {
+    FORCE_INT_GEMM.set(on);
+}
+
+/// A 1×1 kernel with stride 1 (padding and dilation then change nothing).
+fn is_pointwise(pool_spec: &PoolSpec) -> bool {
+    pool_spec.kernel_shape.iter().all(|&k| k == 1)
+        && pool_spec.strides.as_ref().is_none_or(|s| s.iter().all(|&s| s == 1))
+}
+
+/// The [`QPointwise`] operator of a 1×1 convolution layer (weights `[n, 1, 1, k]`).
+fn pointwise(layer: &IntLayer) -> TractResult<Option<QPointwise>> {
+    let shape = layer.weights.shape();
+    let (Some(&n), Some(&k)) = (shape.first(), shape.last()) else { return Ok(None) };
+    if layer.weight_axis != 0 || n * k != layer.weights.len() {
+        return Ok(None);
+    }
+    let ints = layer.weights.cast_to::<i32>()?;
+    let plain = ints.try_as_plain_ram()?;
+    let w0 = layer.weights_zero_point;
+    let centred: Vec<i32> = plain.as_slice::<i32>()?.iter().map(|&w| w - w0).collect();
+    let bias = layer.bias.try_as_plain_ram()?;
+    let r = &layer.requant;
+    Ok(QPointwise::new(k, n, &centred, bias.as_slice::<i32>()?, &r.multipliers, r.out, (r.min, r.max)))
+}
+
 /// Wires an exact integer convolution of `x` (real values) with `pool_spec`; `weights` maps the
 /// raw weight constant to the kernel layout `kernel_fmt` expects.
 pub(crate) fn conv(
@@ -644,6 +689,17 @@ pub(crate) fn conv(
     group: usize,
     weights: impl FnOnce(&mut OpCtx<'_, '_>, OutletId) -> TractResult<OutletId>,
 ) -> TractResult<OutletId> {
+    if group == 1
+        && int_gemm()
+        && is_pointwise(&pool_spec)
+        && let Some(op) = pointwise(&layer)?
+    {
+        // A 1×1 convolution with stride 1: the integer matrix product (see `qgemm`).
+        let cx = centred_input(ctx, x, layer.input)?;
+        let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
+        ctx.quantized_exactly();
+        return Ok(y);
+    }
     if let Some(ExactF32 { weights: centered, bias: f32_bias, bound }) = exact_f32_weights(&layer)? {
         // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
         // (its depthwise kernel, its f32 matrix products) computes the i32 accumulators exactly,

@@ -670,6 +670,65 @@ fn io_types(bytes: &[u8]) -> (Vec<TensorType>, Vec<TensorType>) {
 }
 
 #[test]
+fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
+    // `qgemm::QPointwise` (what wasm SIMD builds run for 1×1 convolutions) against the f32 path
+    // (which the differential tests check against the reference interpreter), on every zoo model
+    // with 8-bit inputs, on the same pseudo-random input: every output byte equal.
+    let Some(zoo) = zoo_dir() else {
+        println!("SKIPPED: zoo models: ../../shared/zoo is not present on this machine");
+        return;
+    };
+    let mut files = Vec::new();
+    tflite_files(&zoo, &mut files);
+    let mut pointwise_total = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let (inputs, outputs) = io_types(&bytes);
+        if !inputs.iter().all(|t| matches!(t.element_type, ElementType::U8 | ElementType::I8)) {
+            continue;
+        }
+        let mut state = 0x2545_f491_u32;
+        let xs: Vec<RTensor> = inputs
+            .iter()
+            .map(|t| {
+                let n = t.element_count().unwrap();
+                let mut next = || {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (state >> 24) as u8
+                };
+                let data = match t.element_type {
+                    ElementType::U8 => TensorData::U8((0..n).map(|_| next()).collect()),
+                    _ => TensorData::I8((0..n).map(|_| next() as i8).collect()),
+                };
+                RTensor::new(t.dimensions.clone(), data).unwrap()
+            })
+            .collect();
+        let mut results = Vec::new();
+        for int_gemm in [false, true] {
+            super::qint::force_int_gemm(Some(int_gemm));
+            let loaded = TractModel::load(&bytes, &inputs, &outputs);
+            super::qint::force_int_gemm(None);
+            let Ok(mut model) = loaded else { break };
+            let names: Vec<String> = model.plan.model().nodes().iter().map(|n| n.op.name().to_string()).collect();
+            let pointwise = names.iter().filter(|n| n.contains("QPointwise")).count();
+            results.push((pointwise, model.run(&xs).unwrap()));
+        }
+        let rel = path.strip_prefix(&zoo).unwrap().display().to_string();
+        let [(_, f32_path), (pointwise, int_path)] = &results[..] else {
+            println!("{rel}: does not load (see every_zoo_model_loads_or_lists_its_unsupported_ops)");
+            continue;
+        };
+        println!("{rel}: {pointwise} 1×1 convolutions on QPointwise");
+        pointwise_total += pointwise;
+        for (k, (a, b)) in f32_path.iter().zip(int_path).enumerate() {
+            assert_eq!(a.data(), b.data(), "{rel}: output {k}");
+        }
+    }
+    // MobileNetV2 alone has 35 of them.
+    assert!(pointwise_total >= 35, "{pointwise_total} QPointwise nodes in the zoo's models");
+}
+
+#[test]
 fn every_zoo_model_loads_or_lists_its_unsupported_ops() {
     let Some(zoo) = zoo_dir() else {
         println!("SKIPPED: zoo models: ../../shared/zoo is not present on this machine");
@@ -1023,6 +1082,18 @@ fn int8_operators_stay_within_one_step_of_real_arithmetic() {
 /// one at a time, each centring its input from real values.
 #[test]
 fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
+    // tract's convolutions, then 1×1 ones on the integer matrix product: the same values.
+    let tract = quantized_chain(false);
+    let int_gemm = quantized_chain(true);
+    for (k, (a, b)) in tract.iter().zip(&int_gemm).enumerate() {
+        assert_eq!(a.data(), b.data(), "layer {k}");
+    }
+}
+
+/// Runs a MobileNet-like uint8 chain whole, checks it against its layers run one by one, and
+/// returns every layer's output; `int_gemm`: 1×1 convolutions on `qgemm::QPointwise`.
+fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
+    super::qint::force_int_gemm(Some(int_gemm));
     // The quantization (scale, zero point) of x and of each layer's output.
     let quants = [(0.02, 128), (0.03, 5), (0.05, 131), (0.02, 120), (0.04, 127), (0.06, 110)];
     let conv_with = |fused_activation| BuiltinOptions::Conv2D {
@@ -1117,6 +1188,8 @@ fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
     let names: Vec<String> = model.plan.model().nodes().iter().map(|n| n.op.name().to_string()).collect();
     let centring = names.iter().filter(|n| n.contains("ToCentered")).count();
     assert_eq!(centring, 1, "{names:?}");
+    let pointwise = names.iter().filter(|n| n.contains("QPointwise")).count();
+    assert_eq!(pointwise, if int_gemm { 3 } else { 0 }, "{names:?}");
 
     // Layer by layer, from the chain's own tensors.
     let mut values = vec![x];
@@ -1134,4 +1207,6 @@ fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
     // Not all clamped or equal: the chain computes something.
     let TensorData::U8(z) = chained[4].data() else { panic!("z is not u8") };
     assert!(z.iter().collect::<std::collections::BTreeSet<_>>().len() > 5, "{z:?}");
+    super::qint::force_int_gemm(None);
+    chained
 }

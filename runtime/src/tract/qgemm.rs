@@ -1,0 +1,508 @@
+//! An integer 1×1 convolution ([`QPointwise`]): TFLite's 8-bit `CONV_2D` with a 1×1 kernel and
+//! stride 1 (a matrix product of the positions by the weights), accumulated in i32 on 16-bit
+//! lanes and requantized in the same pass.
+//!
+//! It is the bulk of a quantized MobileNet's work. tract's f32 matrix kernel for wasm SIMD does
+//! four multiply-adds per two instructions; wasm SIMD's `i32x4.dot_i16x8_s` (x86's `pmaddwd`)
+//! does eight products in one. The centred 8-bit values (`q - zero_point`, at most 255 in
+//! magnitude) fit 16 bits, two products fit an i32 lane, so the products are exact and the i32
+//! sums are TFLite's accumulators as long as they cannot overflow (checked when wiring).
+//!
+//! # Layout
+//! - Inputs: each row (position) of the centred input becomes pairs of 16-bit values packed in
+//!   a u32 (`k` and `k + 1`), so that one splat of a pair multiplies it with four channels' pair
+//!   of weights in one dot product. Rows are padded to a multiple of [`MR`] and pairs with zeros.
+//! - Weights ([`Packed`]): blocks of [`NR`] output channels; per block and pair of inputs, two
+//!   vectors of eight 16-bit weights (channels 0–3, then 4–7, each channel's two weights side by
+//!   side). Channels past the last are zeros.
+//! - The kernel computes an [`MR`] × [`NR`] tile of i32 sums (8 vectors), adds the bias, applies
+//!   TFLite's fixed-point multiplier and the activation range, and writes centred f32 values
+//!   (what the next integer kernel takes, see `qint::centred_input`).
+//!
+//! [`lanes`] holds the vector operations: wasm SIMD intrinsics when the build has `simd128`,
+//! plain arrays otherwise (the same arithmetic lane by lane, which the native tests check against
+//! TFLite's scalar helpers).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use tract_core::internal::*;
+
+use super::qint::{Q8, rdbpot};
+
+/// Rows (positions) per tile.
+const MR: usize = 4;
+/// Output channels per tile: two vectors of four i32 sums.
+const NR: usize = 8;
+
+/// The vector operations of the kernel.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::*;
+
+    /// Four channels' pairs of 16-bit weights.
+    pub type W = v128;
+    /// Four i32 lanes.
+    pub type A = v128;
+    /// One pair of 16-bit inputs, in all four lanes.
+    pub type S = v128;
+
+    #[inline(always)]
+    pub fn weights(w: [i16; 8]) -> W {
+        i16x8(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+    }
+
+    #[inline(always)]
+    pub fn ints(v: [i32; 4]) -> A {
+        i32x4(v[0], v[1], v[2], v[3])
+    }
+
+    #[inline(always)]
+    pub fn zero() -> A {
+        i32x4_splat(0)
+    }
+
+    #[inline(always)]
+    pub fn splat(pair: u32) -> S {
+        u32x4_splat(pair)
+    }
+
+    /// `acc + [x0·w0 + x1·w1, …]` for the pair `s = (x0, x1)` and four channels' weights.
+    #[inline(always)]
+    pub fn dot_add(acc: A, s: S, w: W) -> A {
+        i32x4_add(acc, i32x4_dot_i16x8(s, w))
+    }
+
+    /// TFLite's requantization of four accumulators (see `qint::mul_by_qm`): `(acc + bias) ·
+    /// 2^left`, the rounding doubling high multiply by `qm`, the rounding right shift, the
+    /// clamp; as f32.
+    #[inline(always)]
+    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> [f32; 4] {
+        let x = i32x4_mul(i32x4_add(acc, p.bias), p.left);
+        let nudge = i64x2_splat(1 << 30);
+        let low = i64x2_shr(i64x2_add(i64x2_extmul_low_i32x4(x, p.qm), nudge), 31);
+        let high = i64x2_shr(i64x2_add(i64x2_extmul_high_i32x4(x, p.qm), nudge), 31);
+        let x = i32x4_shuffle::<0, 2, 4, 6>(low, high);
+        let x = match p.right {
+            super::Right::All(exponent) => {
+                let mask = ((1i64 << exponent) - 1) as i32;
+                let remainder = v128_and(x, i32x4_splat(mask));
+                // mask / 2, plus one for negative values (`x >> 31` is -1 for them).
+                let threshold = i32x4_sub(i32x4_splat(mask >> 1), i32x4_shr(x, 31));
+                // `gt` is -1 where the remainder rounds away from zero.
+                i32x4_sub(i32x4_shr(x, exponent), i32x4_gt(remainder, threshold))
+            }
+            super::Right::Each(es) => {
+                let v = [
+                    i32x4_extract_lane::<0>(x),
+                    i32x4_extract_lane::<1>(x),
+                    i32x4_extract_lane::<2>(x),
+                    i32x4_extract_lane::<3>(x),
+                ];
+                i32x4(
+                    super::rdbpot(v[0], es[0]),
+                    super::rdbpot(v[1], es[1]),
+                    super::rdbpot(v[2], es[2]),
+                    super::rdbpot(v[3], es[3]),
+                )
+            }
+        };
+        let x = f32x4_convert_i32x4(i32x4_max(i32x4_min(x, i32x4_splat(hi)), i32x4_splat(lo)));
+        [f32x4_extract_lane::<0>(x), f32x4_extract_lane::<1>(x), f32x4_extract_lane::<2>(x), f32x4_extract_lane::<3>(x)]
+    }
+}
+
+/// The vector operations of the kernel, lane by lane.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod lanes {
+    pub type W = [i16; 8];
+    pub type A = [i32; 4];
+    pub type S = [i32; 2];
+
+    #[inline(always)]
+    pub fn weights(w: [i16; 8]) -> W {
+        w
+    }
+
+    #[inline(always)]
+    pub fn ints(v: [i32; 4]) -> A {
+        v
+    }
+
+    #[inline(always)]
+    pub fn zero() -> A {
+        [0; 4]
+    }
+
+    #[inline(always)]
+    pub fn splat(pair: u32) -> S {
+        [i32::from(pair as u16 as i16), i32::from((pair >> 16) as u16 as i16)]
+    }
+
+    #[inline(always)]
+    pub fn dot_add(acc: A, s: S, w: W) -> A {
+        let mut out = acc;
+        for (o, w) in out.iter_mut().zip(w.chunks_exact(2)) {
+            let products = s[0].wrapping_mul(i32::from(w[0])).wrapping_add(s[1].wrapping_mul(i32::from(w[1])));
+            *o = o.wrapping_add(products);
+        }
+        out
+    }
+
+    #[inline(always)]
+    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        for (lane, o) in out.iter_mut().enumerate() {
+            let x = acc[lane].wrapping_add(p.bias[lane]).wrapping_mul(p.left[lane]);
+            let x = super::super::qint::srdhm_unsaturated(x, p.qm[lane]);
+            let exponent = match p.right {
+                super::Right::All(e) => e,
+                super::Right::Each(es) => es[lane],
+            };
+            *o = super::rdbpot(x, exponent).clamp(lo, hi) as f32;
+        }
+        out
+    }
+}
+
+/// The right shift of a requantization: one exponent for every lane, or one per lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Right {
+    All(u32),
+    Each([u32; 4]),
+}
+
+/// Requantization parameters of four channels.
+#[derive(Debug, Clone, Copy)]
+struct Lanes {
+    bias: lanes::A,
+    /// `2^left` (TFLite's left shift, as a multiplication).
+    left: lanes::A,
+    qm: lanes::A,
+    right: Right,
+}
+
+/// The weights of a 1×1 convolution in the kernel's layout, with the requantization parameters
+/// of each group of four channels.
+#[derive(Debug)]
+struct Packed {
+    /// Per block of [`NR`] channels, per pair of inputs: two vectors (channels 0–3, 4–7).
+    weights: Vec<lanes::W>,
+    /// Per group of four channels.
+    lanes: Vec<Lanes>,
+}
+
+/// TFLite's 8-bit 1×1 convolution (stride 1) on centred values: `[…, k]` → `[…, n]`, centred
+/// outputs (`q - zero_point` as f32).
+#[derive(Debug, Clone)]
+pub(crate) struct QPointwise {
+    /// Input channels.
+    k: usize,
+    /// Output channels.
+    n: usize,
+    packed: Arc<Packed>,
+    /// The activation range minus the output zero point.
+    lo: i32,
+    hi: i32,
+}
+
+impl PartialEq for QPointwise {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.packed, &other.packed)
+            && (self.k, self.n, self.lo, self.hi) == (other.k, other.n, other.lo, other.hi)
+    }
+}
+
+impl Eq for QPointwise {}
+
+impl QPointwise {
+    /// The operator for centred weights `weights` (`[n, k]`, row-major, each `w - zero_point`),
+    /// i32 `bias` (`n` values), TFLite multipliers (one, or one per output channel), output
+    /// quantization `out` and activation range `[min, max]` (stored values). `None` when the
+    /// i32 sums could overflow or a parameter is out of TFLite's range.
+    pub(crate) fn new(
+        k: usize,
+        n: usize,
+        weights: &[i32],
+        bias: &[i32],
+        multipliers: &[(i32, i32)],
+        out: Q8,
+        (min, max): (i32, i32),
+    ) -> Option<QPointwise> {
+        if k == 0 || n == 0 || weights.len() != k.checked_mul(n)? || bias.len() != n {
+            return None;
+        }
+        if multipliers.is_empty() || (multipliers.len() != 1 && multipliers.len() != n) {
+            return None;
+        }
+        // Every weight fits 16 bits; the largest sum (inputs at most 255 in magnitude) and the
+        // bias stay in i32.
+        if weights.iter().any(|&w| i16::try_from(w).is_err()) {
+            return None;
+        }
+        let max_bias = bias.iter().map(|&b| i64::from(b).abs()).max().unwrap_or(0);
+        let max_sum =
+            weights.chunks_exact(k).map(|row| row.iter().map(|&w| i64::from(w).abs()).sum::<i64>()).max().unwrap_or(0);
+        if max_sum.checked_mul(255)?.checked_add(max_bias)? > i64::from(i32::MAX) {
+            return None;
+        }
+        // i32::MIN is never TFLite's multiplier (the kernel skips gemmlowp's overflow select).
+        if multipliers.iter().any(|&(qm, _)| qm == i32::MIN) {
+            return None;
+        }
+        let pairs = k.div_ceil(2);
+        let blocks = n.div_ceil(NR);
+        let weight = |c: usize, i: usize| -> i16 {
+            if c < n && i < k { weights.get(c * k + i).map_or(0, |&w| w as i16) } else { 0 }
+        };
+        let mut packed = Vec::with_capacity(blocks * pairs * 2);
+        for block in 0..blocks {
+            for pair in 0..pairs {
+                for half in 0..2 {
+                    let mut w = [0i16; 8];
+                    for (lane, ws) in w.chunks_exact_mut(2).enumerate() {
+                        let c = block * NR + half * 4 + lane;
+                        ws[0] = weight(c, 2 * pair);
+                        ws[1] = weight(c, 2 * pair + 1);
+                    }
+                    packed.push(lanes::weights(w));
+                }
+            }
+        }
+        let param = |c: usize| -> (i32, i32, i32, u32) {
+            let (qm, shift) = multipliers.get(c).or(multipliers.first()).copied().unwrap_or((0, 0));
+            let b = bias.get(c).copied().unwrap_or(0);
+            (b, 1 << shift.clamp(0, 30), qm, (-shift).clamp(0, 31) as u32)
+        };
+        let groups = (0..blocks * 2)
+            .map(|g| {
+                let ps: [(i32, i32, i32, u32); 4] = std::array::from_fn(|lane| param(g * 4 + lane));
+                let rights = ps.map(|p| p.3);
+                Lanes {
+                    bias: lanes::ints(ps.map(|p| p.0)),
+                    left: lanes::ints(ps.map(|p| p.1)),
+                    qm: lanes::ints(ps.map(|p| p.2)),
+                    right: if rights.iter().all(|&r| r == rights[0]) {
+                        Right::All(rights[0])
+                    } else {
+                        Right::Each(rights)
+                    },
+                }
+            })
+            .collect();
+        let lo = min.saturating_sub(out.zero_point);
+        let hi = max.saturating_sub(out.zero_point).max(lo);
+        Some(QPointwise { k, n, packed: Arc::new(Packed { weights: packed, lanes: groups }), lo, hi })
+    }
+
+    /// Computes `out` (`rows × n` centred values) from `x` (`rows × k` centred values, exact
+    /// integers of magnitude at most 255).
+    fn apply(&self, x: &[f32], out: &mut [f32]) {
+        let k = self.k;
+        let pairs = k.div_ceil(2);
+        let rows = x.len() / k;
+        let tiles = rows.div_ceil(MR);
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            scratch.resize(tiles * MR * pairs, 0);
+            for (dst, src) in scratch.chunks_exact_mut(pairs).zip(x.chunks_exact(k)) {
+                let (whole, odd) = src.split_at(k - k % 2);
+                for (d, s) in dst.iter_mut().zip(whole.chunks_exact(2)) {
+                    *d = pack(s[0], s[1]);
+                }
+                if let (Some(d), Some(&s)) = (dst.last_mut(), odd.first()) {
+                    *d = pack(s, 0.0);
+                }
+            }
+            for (tile, xs) in scratch.chunks_exact(MR * pairs).enumerate() {
+                let row0 = tile * MR;
+                self.tile_rows(xs, pairs, row0, rows, out);
+            }
+        });
+    }
+
+    /// Every tile of rows `row0..row0 + MR` (`xs`: their packed pairs).
+    #[inline(always)]
+    fn tile_rows(&self, xs: &[u32], pairs: usize, row0: usize, rows: usize, out: &mut [f32]) {
+        let n = self.n;
+        let (x0, rest) = xs.split_at(pairs);
+        let (x1, rest) = rest.split_at(pairs);
+        let (x2, x3) = rest.split_at(pairs);
+        let packed = &*self.packed;
+        for (block, (ws, ls)) in packed.weights.chunks_exact(2 * pairs).zip(packed.lanes.chunks_exact(2)).enumerate() {
+            let z = lanes::zero();
+            let [mut a00, mut a01, mut a10, mut a11, mut a20, mut a21, mut a30, mut a31] = [z; 8];
+            for ((((w, &p0), &p1), &p2), &p3) in ws.chunks_exact(2).zip(x0).zip(x1).zip(x2).zip(x3) {
+                let (w0, w1) = (w[0], w[1]);
+                let s = lanes::splat(p0);
+                a00 = lanes::dot_add(a00, s, w0);
+                a01 = lanes::dot_add(a01, s, w1);
+                let s = lanes::splat(p1);
+                a10 = lanes::dot_add(a10, s, w0);
+                a11 = lanes::dot_add(a11, s, w1);
+                let s = lanes::splat(p2);
+                a20 = lanes::dot_add(a20, s, w0);
+                a21 = lanes::dot_add(a21, s, w1);
+                let s = lanes::splat(p3);
+                a30 = lanes::dot_add(a30, s, w0);
+                a31 = lanes::dot_add(a31, s, w1);
+            }
+            let (l0, l1) = (&ls[0], &ls[1]);
+            let c0 = block * NR;
+            let width = (n - c0).min(NR);
+            for (r, (lo4, hi4)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)].into_iter().enumerate() {
+                let row = row0 + r;
+                if row >= rows {
+                    break;
+                }
+                let low = lanes::requant(lo4, l0, self.lo, self.hi);
+                let high = lanes::requant(hi4, l1, self.lo, self.hi);
+                let start = row * n + c0;
+                let Some(dst) = out.get_mut(start..start + width) else { return };
+                if width == NR {
+                    let (a, b) = dst.split_at_mut(4);
+                    a.copy_from_slice(&low);
+                    b.copy_from_slice(&high);
+                } else {
+                    for (d, &v) in dst.iter_mut().zip(low.iter().chain(&high)) {
+                        *d = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Two centred values (exact integers, |v| ≤ 255) as 16-bit lanes of a u32.
+#[inline(always)]
+fn pack(a: f32, b: f32) -> u32 {
+    u32::from(a as i32 as i16 as u16) | (u32::from(b as i32 as i16 as u16) << 16)
+}
+
+thread_local! {
+    /// The packed input pairs, reused from run to run.
+    static SCRATCH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Op for QPointwise {
+    fn name(&self) -> StaticName {
+        "QPointwise".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for QPointwise {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let Some(input) = inputs.first() else { bail!("QPointwise expects one input") };
+        let mut shape: TVec<usize> = input.shape().into();
+        ensure!(shape.last() == Some(&self.k), "QPointwise expects {} channels, got shape {:?}", self.k, shape);
+        if let Some(last) = shape.last_mut() {
+            *last = self.n;
+        }
+        let plain = input.try_as_plain_ram()?;
+        let x = plain.as_slice::<f32>()?;
+        let mut tensor = Tensor::zero::<f32>(&shape)?;
+        {
+            let mut view = tensor.try_as_plain_ram_mut()?;
+            self.apply(x, view.as_slice_mut::<f32>()?);
+        }
+        Ok(tvec!(tensor.into_tvalue()))
+    }
+}
+
+impl TypedOp for QPointwise {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let Some(input) = inputs.first() else { bail!("QPointwise expects one input") };
+        ensure!(input.datum_type == DatumType::F32, "QPointwise works on f32 centred values");
+        ensure!(input.shape.last() == Some(&self.k.to_dim()), "QPointwise expects {} channels", self.k);
+        let mut shape: TVec<TDim> = input.shape.iter().cloned().collect();
+        if let Some(last) = shape.last_mut() {
+            *last = self.n.to_dim();
+        }
+        Ok(tvec!(DatumType::F32.fact(shape)))
+    }
+
+    as_op!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tflite::TensorKind;
+    use crate::tract::qint::{mul_by_qm, quantize_multiplier};
+
+    /// The kernel computes TFLite's sums and requantization, for every shape of tile and tail
+    /// (rows, input and output channels not multiples of the tile's), per-tensor and per-channel
+    /// multipliers, left and right shifts, and inputs and weights at the ends of their range.
+    #[test]
+    fn pointwise_matches_tflite_arithmetic() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let out = Q8 { scale: 0.05, zero_point: 3, kind: TensorKind::Int8 };
+        let mut tried = 0;
+        for (k, n, rows) in
+            [(1, 1, 1), (2, 8, 4), (3, 5, 7), (16, 96, 9), (17, 9, 4), (40, 24, 13), (7, 17, 3), (160, 32, 5)]
+        {
+            for per_channel in [false, true] {
+                for (min, max) in [(-128, 127), (3, 127), (-20, 90)] {
+                    let weights: Vec<i32> = (0..k * n)
+                        .map(|i| match i % 7 {
+                            0 => 255,
+                            1 => -255,
+                            _ => (next() % 511) as i32 - 255,
+                        })
+                        .collect();
+                    let bias: Vec<i32> = (0..n).map(|_| (next() % 200_001) as i32 - 100_000).collect();
+                    let reals = [1e-6, 0.000_71, 0.011_28, 0.3, 0.999, 1.7, 40.0];
+                    let count = if per_channel { n } else { 1 };
+                    let multipliers: Vec<(i32, i32)> =
+                        (0..count).map(|_| quantize_multiplier(reals[(next() % 7) as usize])).collect();
+                    let Some(op) = QPointwise::new(k, n, &weights, &bias, &multipliers, out, (min, max)) else {
+                        panic!("no operator for k {k} n {n}");
+                    };
+                    let x: Vec<f32> = (0..rows * k)
+                        .map(|i| match i % 11 {
+                            0 => 255.0,
+                            1 => -255.0,
+                            _ => ((next() % 511) as i32 - 255) as f32,
+                        })
+                        .collect();
+                    let mut got = vec![f32::NAN; rows * n];
+                    op.apply(&x, &mut got);
+                    for r in 0..rows {
+                        for c in 0..n {
+                            let acc: i32 = (0..k).map(|i| x[r * k + i] as i32 * weights[c * k + i]).sum();
+                            let (qm, shift) = multipliers.get(c).copied().unwrap_or(multipliers[0]);
+                            let q = mul_by_qm(acc + bias[c], qm, shift).saturating_add(out.zero_point).clamp(min, max);
+                            let want = (q - out.zero_point) as f32;
+                            assert_eq!(got[r * n + c], want, "k {k} n {n} row {r} channel {c}");
+                        }
+                    }
+                    tried += 1;
+                }
+            }
+        }
+        assert_eq!(tried, 48);
+    }
+
+    /// Sums that could leave i32, and weights that do not fit 16 bits, are refused.
+    #[test]
+    fn pointwise_refuses_what_it_cannot_compute_exactly() {
+        let out = Q8 { scale: 1.0, zero_point: 0, kind: TensorKind::Int8 };
+        let m = [(1 << 30, 0)];
+        assert!(QPointwise::new(2, 1, &[1, 2], &[0], &m, out, (-128, 127)).is_some());
+        assert!(QPointwise::new(2, 1, &[40_000, 2], &[0], &m, out, (-128, 127)).is_none());
+        let k = 40_000;
+        assert!(QPointwise::new(k, 1, &vec![255; k], &[0], &m, out, (-128, 127)).is_none());
+        assert!(QPointwise::new(2, 1, &[1, 2], &[0], &[(i32::MIN, 0)], out, (-128, 127)).is_none());
+        assert!(QPointwise::new(2, 2, &[1, 2], &[0, 0], &m, out, (-128, 127)).is_none());
+    }
+}
