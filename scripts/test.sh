@@ -2,7 +2,8 @@
 # Installs whatever is missing (scripts/setup.sh), then runs every test:
 #   formatting, clippy (native and wasm32), the browser-free invariant of compiler/runtime,
 #   native tests (unit, fixtures, conformance, zoo, CLI), bounded fuzzing, the release build of
-#   the playground, wasm-bindgen tests in headless Chromium, and the Playwright end-to-end suite.
+#   the playground, wasm-bindgen tests in headless Chromium, the engine's wasm SIMD kernels in
+#   Node, and the Playwright end-to-end suite.
 # Usage: scripts/test.sh            (FUZZ_SECONDS=N to change the fuzzing time per target; 0 skips)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,6 +67,11 @@ fi
 step "playground release build (trunk)" trunk build --release --locked
 step "bundle size (first load under 2.5 MiB gzip)" bash scripts/bundle-size.sh dist
 step "wasm-bindgen tests (headless Chromium)" bash -c 'cd app && wasm-pack test --headless --chrome --mode no-install'
+# The engine's SIMD kernels as the SIMD worker runs them: the runtime's wasm-bindgen tests
+# (qgemm against TFLite's arithmetic) built with +simd128, run in Node.
+RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/simd128" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  step "wasm SIMD kernel tests (+simd128, Node)" cargo test -p rune-runtime --features tract --target wasm32-unknown-unknown --lib --locked
 step "end-to-end (Playwright + Chromium)" bash scripts/e2e.sh
 
 printf '\n\033[1m=== timings\033[0m\n'

@@ -80,8 +80,11 @@ mod lanes {
     pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> [f32; 4] {
         let x = i32x4_mul(i32x4_add(acc, p.bias), p.left);
         let nudge = i64x2_splat(1 << 30);
-        let low = i64x2_shr(i64x2_add(i64x2_extmul_low_i32x4(x, p.qm), nudge), 31);
-        let high = i64x2_shr(i64x2_add(i64x2_extmul_high_i32x4(x, p.qm), nudge), 31);
+        // Only the low 32 bits of each shifted product are kept, and they are the same for a
+        // logical shift by 31 as for an arithmetic one; engines have the logical one on x86
+        // (`psrlq`) and emulate the arithmetic one in several instructions.
+        let low = u64x2_shr(i64x2_add(i64x2_extmul_low_i32x4(x, p.qm), nudge), 31);
+        let high = u64x2_shr(i64x2_add(i64x2_extmul_high_i32x4(x, p.qm), nudge), 31);
         let x = i32x4_shuffle::<0, 2, 4, 6>(low, high);
         let x = match p.right {
             super::Right::All(exponent) => {
@@ -350,10 +353,11 @@ impl QPointwise {
             let (l0, l1) = (&ls[0], &ls[1]);
             let c0 = block * NR;
             let width = (n - c0).min(NR);
-            for (r, (lo4, hi4)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)].into_iter().enumerate() {
+            // Row by row, unrolled (a loop over an array of the sums makes LLVM spill them).
+            let mut emit = |r: usize, lo4: lanes::A, hi4: lanes::A| {
                 let row = row0 + r;
                 if row >= rows {
-                    break;
+                    return;
                 }
                 let low = lanes::requant(lo4, l0, self.lo, self.hi);
                 let high = lanes::requant(hi4, l1, self.lo, self.hi);
@@ -368,7 +372,11 @@ impl QPointwise {
                         *d = v;
                     }
                 }
-            }
+            };
+            emit(0, a00, a01);
+            emit(1, a10, a11);
+            emit(2, a20, a21);
+            emit(3, a30, a31);
         }
     }
 }
@@ -437,7 +445,10 @@ mod tests {
     /// The kernel computes TFLite's sums and requantization, for every shape of tile and tail
     /// (rows, input and output channels not multiples of the tile's), per-tensor and per-channel
     /// multipliers, left and right shifts, and inputs and weights at the ends of their range.
-    #[test]
+    /// Also run on wasm SIMD (`scripts/test.sh`: wasm-bindgen-test in Node, `+simd128`), where
+    /// `lanes` are the SIMD intrinsics the SIMD worker runs.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn pointwise_matches_tflite_arithmetic() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
@@ -451,17 +462,25 @@ mod tests {
         for (k, n, rows) in
             [(1, 1, 1), (2, 8, 4), (3, 5, 7), (16, 96, 9), (17, 9, 4), (40, 24, 13), (7, 17, 3), (160, 32, 5)]
         {
-            for per_channel in [false, true] {
+            // Full-range values (most outputs clamp or go through large right shifts), and small
+            // ones with multipliers near 1, whose outputs stay in range: there every rounding
+            // (the doubling high multiply's nudge, the right shift's) shows in the output.
+            for (per_channel, small) in [(false, false), (true, false), (false, true), (true, true)] {
                 for (min, max) in [(-128, 127), (3, 127), (-20, 90)] {
+                    let (w_max, x_max, b_max) = if small { (3, 5, 20) } else { (255, 255, 100_000) };
                     let weights: Vec<i32> = (0..k * n)
                         .map(|i| match i % 7 {
-                            0 => 255,
-                            1 => -255,
-                            _ => (next() % 511) as i32 - 255,
+                            0 => w_max,
+                            1 => -w_max,
+                            _ => (next() % (2 * w_max as u64 + 1)) as i32 - w_max,
                         })
                         .collect();
-                    let bias: Vec<i32> = (0..n).map(|_| (next() % 200_001) as i32 - 100_000).collect();
-                    let reals = [1e-6, 0.000_71, 0.011_28, 0.3, 0.999, 1.7, 40.0];
+                    let bias: Vec<i32> = (0..n).map(|_| (next() % (2 * b_max as u64 + 1)) as i32 - b_max).collect();
+                    let reals = if small {
+                        [0.093_7, 0.3, 0.51, 0.77, 0.999, 1.3, 3.7]
+                    } else {
+                        [1e-6, 0.000_71, 0.011_28, 0.3, 0.999, 1.7, 40.0]
+                    };
                     let count = if per_channel { n } else { 1 };
                     let multipliers: Vec<(i32, i32)> =
                         (0..count).map(|_| quantize_multiplier(reals[(next() % 7) as usize])).collect();
@@ -470,9 +489,9 @@ mod tests {
                     };
                     let x: Vec<f32> = (0..rows * k)
                         .map(|i| match i % 11 {
-                            0 => 255.0,
-                            1 => -255.0,
-                            _ => ((next() % 511) as i32 - 255) as f32,
+                            0 => x_max as f32,
+                            1 => -x_max as f32,
+                            _ => ((next() % (2 * x_max as u64 + 1)) as i32 - x_max) as f32,
                         })
                         .collect();
                     let mut got = vec![f32::NAN; rows * n];
@@ -490,11 +509,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(tried, 48);
+        assert_eq!(tried, 96);
     }
 
     /// Sums that could leave i32, and weights that do not fit 16 bits, are refused.
-    #[test]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn pointwise_refuses_what_it_cannot_compute_exactly() {
         let out = Q8 { scale: 1.0, zero_point: 0, kind: TensorKind::Int8 };
         let m = [(1 << 30, 0)];
