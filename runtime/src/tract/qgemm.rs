@@ -353,30 +353,33 @@ impl QPointwise {
             let (l0, l1) = (&ls[0], &ls[1]);
             let c0 = block * NR;
             let width = (n - c0).min(NR);
-            // Row by row, unrolled (a loop over an array of the sums makes LLVM spill them).
-            let mut emit = |r: usize, lo4: lanes::A, hi4: lanes::A| {
-                let row = row0 + r;
-                if row >= rows {
-                    return;
-                }
-                let low = lanes::requant(lo4, l0, self.lo, self.hi);
-                let high = lanes::requant(hi4, l1, self.lo, self.hi);
-                let start = row * n + c0;
-                let Some(dst) = out.get_mut(start..start + width) else { return };
-                if width == NR {
-                    let (a, b) = dst.split_at_mut(4);
-                    a.copy_from_slice(&low);
-                    b.copy_from_slice(&high);
-                } else {
-                    for (d, &v) in dst.iter_mut().zip(low.iter().chain(&high)) {
-                        *d = v;
+            // Row by row, unrolled (a loop over an array of the sums makes LLVM spill them; a
+            // closure is not always inlined).
+            macro_rules! emit {
+                ($r:expr, $lo4:expr, $hi4:expr) => {{
+                    let row = row0 + $r;
+                    if row < rows {
+                        let low = lanes::requant($lo4, l0, self.lo, self.hi);
+                        let high = lanes::requant($hi4, l1, self.lo, self.hi);
+                        let start = row * n + c0;
+                        if let Some(dst) = out.get_mut(start..start + width) {
+                            if width == NR {
+                                let (a, b) = dst.split_at_mut(4);
+                                a.copy_from_slice(&low);
+                                b.copy_from_slice(&high);
+                            } else {
+                                for (d, &v) in dst.iter_mut().zip(low.iter().chain(&high)) {
+                                    *d = v;
+                                }
+                            }
+                        }
                     }
-                }
-            };
-            emit(0, a00, a01);
-            emit(1, a10, a11);
-            emit(2, a20, a21);
-            emit(3, a30, a31);
+                }};
+            }
+            emit!(0, a00, a01);
+            emit!(1, a10, a11);
+            emit!(2, a20, a21);
+            emit!(3, a30, a31);
         }
     }
 }
@@ -524,5 +527,87 @@ mod tests {
         assert!(QPointwise::new(k, 1, &vec![255; k], &[0], &m, out, (-128, 127)).is_none());
         assert!(QPointwise::new(2, 1, &[1, 2], &[0], &[(i32::MIN, 0)], out, (-128, 127)).is_none());
         assert!(QPointwise::new(2, 2, &[1, 2], &[0, 0], &m, out, (-128, 127)).is_none());
+    }
+
+    /// The kernel's time on MobileNetV2's 1×1 shapes, against writing its output once (the
+    /// memory traffic no kernel avoids), measured in the same run. Ignored by `cargo test`:
+    /// `scripts/bench-kernels.sh` runs it in headless Chromium (release, +simd128).
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    #[ignore]
+    fn pointwise_speed() {
+        /// `performance.now()` (microseconds apart in Chromium; `Date.now()` is whole
+        /// milliseconds).
+        fn clock() -> impl Fn() -> f64 {
+            let now = js_sys::Function::new_no_args("return performance.now()");
+            move || now.call0(&js_sys::global()).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now)
+        }
+        let out = Q8 { scale: 0.05, zero_point: 3, kind: TensorKind::Int8 };
+        let mut total = [0.0; 2];
+        let mut macs = 0.0;
+        let shapes = [
+            (16, 96, 112),
+            (24, 144, 56),
+            (144, 24, 56),
+            (32, 192, 28),
+            (192, 32, 28),
+            (64, 384, 14),
+            (384, 64, 14),
+            (96, 576, 14),
+            (576, 96, 14),
+            (160, 960, 7),
+            (960, 160, 7),
+        ];
+        wasm_bindgen_test::console_log!(
+            "| k | n | rows | kernel ms | writing the output ms | ratio | multiply-adds per ns |"
+        );
+        wasm_bindgen_test::console_log!("|---:|---:|---:|---:|---:|---:|---:|");
+        for (k, n, side) in shapes {
+            let rows = side * side;
+            let weights: Vec<i32> = (0..k * n).map(|i| (i * 37 % 255) as i32 - 127).collect();
+            let bias: Vec<i32> = (0..n).map(|i| i as i32 * 100 - 5000).collect();
+            let m = [quantize_multiplier(0.000_71)];
+            let Some(op) = QPointwise::new(k, n, &weights, &bias, &m, out, (-128, 127)) else {
+                panic!("no operator for k {k} n {n}");
+            };
+            let x: Vec<f32> = (0..rows * k).map(|i| (i * 13 % 255) as f32 - 127.0).collect();
+            let mut got = vec![0f32; rows * n];
+            // The fastest of several trials of 20 runs each (noise only slows runs down); the two
+            // sides alternate.
+            let mut best = [f64::MAX; 2];
+            let now = clock();
+            for trial in 0..9 {
+                for (side, best) in best.iter_mut().enumerate() {
+                    let start = now();
+                    for run in 0..20 {
+                        if side == 0 {
+                            op.apply(&x, &mut got);
+                        } else {
+                            got.fill((trial * 20 + run) as f32);
+                        }
+                    }
+                    *best = best.min((now() - start) / 20.0);
+                }
+            }
+            assert!(got.iter().all(|v| v.is_finite()));
+            total[0] += best[0];
+            total[1] += best[1];
+            let work = (k * n * rows) as f64;
+            macs += work;
+            wasm_bindgen_test::console_log!(
+                "| {k} | {n} | {rows} | {:.2} | {:.2} | {:.1}× | {:.1} |",
+                best[0],
+                best[1],
+                best[0] / best[1].max(0.01),
+                work / (best[0] * 1e6)
+            );
+        }
+        wasm_bindgen_test::console_log!(
+            "| all | | | {:.2} | {:.2} | {:.1}× | {:.1} |",
+            total[0],
+            total[1],
+            total[0] / total[1].max(0.01),
+            macs / (total[0] * 1e6)
+        );
     }
 }
