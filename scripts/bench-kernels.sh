@@ -10,4 +10,4 @@ export WASM_BINDGEN_USE_BROWSER=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/simd128" \
   cargo test --release -p rune-runtime --features tract --target wasm32-unknown-unknown --lib --locked \
-  -- --include-ignored --nocapture "${1:-_speed}" 2>&1 | grep -E '^\||^test |panicked|error' 
+  -- --include-ignored --nocapture "${1:-_speed}" 2>&1 | grep -E '^\||^test |panicked|error'

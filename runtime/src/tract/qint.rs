@@ -117,7 +117,7 @@ fn mul_by_qm_unsaturated(x: i32, qm: i32, shift: i32) -> i32 {
 /// vectorise (wasm's saturating `i32x4.trunc_sat_f32x4_s` takes several on x86): adding
 /// 1.5 · 2^23 puts the integer in the low mantissa bits.
 #[inline(always)]
-fn small_f32_to_i32(x: f32) -> i32 {
+pub(crate) fn small_f32_to_i32(x: f32) -> i32 {
     const MAGIC: f32 = 12_582_912.0;
     (x + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32
 }
