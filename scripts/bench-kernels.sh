@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times the engine's wasm SIMD kernels in headless Chromium (the tests marked #[ignore] that print
-# timings: qgemm's `pointwise_speed`), release build with +simd128, each against a reference
+# timings: qgemm's `pointwise_speed`, qint's `binary_speed`), release build with +simd128, each against a reference
 # measured in the same run. A development tool: a minute or two once built, not part of CI.
 # Usage: scripts/bench-kernels.sh [test name filter, default: _speed]
 set -euo pipefail

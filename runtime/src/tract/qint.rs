@@ -813,18 +813,36 @@ impl QBinary {
 
     /// [`integer`](Self::integer) with the fixed-point multipliers (a, b, out) given: read from
     /// arrays in a loop, they let LLVM use wasm SIMD's widening multiply (see `Requant::apply`).
+    /// The multipliers come from [`quantize_multiplier`], never `i32::MIN`: no overflow select.
     #[inline(always)]
     fn integer_with(&self, va: i32, vb: i32, [qa, qb, qo]: [i32; 3]) -> i32 {
         let raw = match self.kind {
             BinaryKind::Add | BinaryKind::Sub => {
-                let sa = mul_by_qm(va.wrapping_mul(1 << LEFT_SHIFT), qa, self.a_mult.1);
-                let sb = mul_by_qm(vb.wrapping_mul(1 << LEFT_SHIFT), qb, self.b_mult.1);
+                let sa = mul_by_qm_unsaturated(va.wrapping_mul(1 << LEFT_SHIFT), qa, self.a_mult.1);
+                let sb = mul_by_qm_unsaturated(vb.wrapping_mul(1 << LEFT_SHIFT), qb, self.b_mult.1);
                 let sum = if self.kind == BinaryKind::Add { sa.wrapping_add(sb) } else { sa.wrapping_sub(sb) };
-                mul_by_qm(sum, qo, self.out_mult.1)
+                mul_by_qm_unsaturated(sum, qo, self.out_mult.1)
             }
-            BinaryKind::Mul => mul_by_qm(va.wrapping_mul(vb), qo, self.out_mult.1),
+            BinaryKind::Mul => mul_by_qm_unsaturated(va.wrapping_mul(vb), qo, self.out_mult.1),
         };
         raw.saturating_add(self.out.zero_point).clamp(self.min, self.max)
+    }
+}
+
+impl QBinary {
+    /// The centred outputs of the centred inputs `xs` and `ys` (equal lengths), in `out`.
+    fn centred_into(&self, xs: &[f32], ys: &[f32], out: &mut [f32]) {
+        const ROW: usize = 64;
+        let [qa, qb, qo] = [[self.a_mult.0; ROW], [self.b_mult.0; ROW], [self.out_mult.0; ROW]];
+        let zero_point = self.out.zero_point;
+        for ((out, xs), ys) in out.chunks_mut(ROW).zip(xs.chunks(ROW)).zip(ys.chunks(ROW)) {
+            let mults = qa.iter().zip(&qb).zip(&qo);
+            for (((o, &x), &y), ((&qa, &qb), &qo)) in out.iter_mut().zip(xs).zip(ys).zip(mults) {
+                // Centred inputs are integers of magnitude at most 255 as f32.
+                let (x, y) = (small_f32_to_i32(x), small_f32_to_i32(y));
+                *o = (self.integer_with(x, y, [qa, qb, qo]) - zero_point) as f32;
+            }
+        }
     }
 }
 
@@ -850,16 +868,7 @@ impl EvalOp for QBinary {
             let out = view.as_slice_mut::<f32>()?;
             // Two loops rather than a branch per element: each vectorises on its own.
             if self.centred {
-                const ROW: usize = 64;
-                let [qa, qb, qo] = [[self.a_mult.0; ROW], [self.b_mult.0; ROW], [self.out_mult.0; ROW]];
-                let zero_point = self.out.zero_point;
-                for ((out, xs), ys) in out.chunks_mut(ROW).zip(xs.chunks(ROW)).zip(ys.chunks(ROW)) {
-                    let mults = qa.iter().zip(&qb).zip(&qo);
-                    for (((o, &x), &y), ((&qa, &qb), &qo)) in out.iter_mut().zip(xs).zip(ys).zip(mults) {
-                        // Centred inputs are small integers as f32: the casts are exact.
-                        *o = (self.integer_with(x as i32, y as i32, [qa, qb, qo]) - zero_point) as f32;
-                    }
-                }
+                self.centred_into(xs, ys, out);
             } else {
                 for ((o, &x), &y) in out.iter_mut().zip(xs).zip(ys) {
                     *o = self.apply(x, y);
@@ -1253,5 +1262,47 @@ mod tests {
                 }
             }
         }
+    }
+    /// Times the centred quantized ADD over MobileNetV2's residual shapes against writing its
+    /// output (`f32::fill`), in the same run. Ignored by `cargo test`: `scripts/bench-kernels.sh`
+    /// runs it in headless Chromium (release, +simd128).
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    #[ignore]
+    fn binary_speed() {
+        let now = js_sys::Function::new_no_args("return performance.now()");
+        let now = move || now.call0(&js_sys::global()).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now);
+        let q = |scale, zero_point| Q8 { scale, zero_point, kind: TensorKind::Int8 };
+        let Some(mut op) = QBinary::new(BinaryKind::Add, q(0.21, -3), q(0.34, 5), q(0.4, -7), 0) else {
+            panic!("no operator");
+        };
+        op.centred = true;
+        // MobileNetV2's residual ADDs: 56·56·24 once, 28·28·32 twice, 14·14·64 three times,
+        // 14·14·96 twice, 7·7·160 twice.
+        let len = 56 * 56 * 24 + 2 * 28 * 28 * 32 + 3 * 14 * 14 * 64 + 2 * 14 * 14 * 96 + 2 * 7 * 7 * 160;
+        let xs: Vec<f32> = (0..len).map(|i| (i * 13 % 255) as f32 - 127.0).collect();
+        let ys: Vec<f32> = (0..len).map(|i| (i * 29 % 255) as f32 - 127.0).collect();
+        let mut out = vec![0f32; len];
+        let mut best = [f64::MAX; 2];
+        for trial in 0..9 {
+            for (side, best) in best.iter_mut().enumerate() {
+                let start = now();
+                for run in 0..20 {
+                    if side == 0 {
+                        op.centred_into(&xs, &ys, &mut out);
+                    } else {
+                        out.fill((trial * 20 + run) as f32);
+                    }
+                }
+                *best = best.min((now() - start) / 20.0);
+            }
+        }
+        assert!(out.iter().all(|v| v.is_finite()));
+        let [add, write] = best;
+        wasm_bindgen_test::console_log!(
+            "| centred ADD, {len} values | {add:.3} ms | writing the output {write:.3} ms | {:.1}× | {:.2} ns per value |",
+            add / write.max(0.001),
+            add * 1e6 / len as f64
+        );
     }
 }
