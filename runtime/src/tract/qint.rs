@@ -827,9 +827,7 @@ impl QBinary {
         };
         raw.saturating_add(self.out.zero_point).clamp(self.min, self.max)
     }
-}
 
-impl QBinary {
     /// The centred outputs of the centred inputs `xs` and `ys` (equal lengths), in `out`.
     fn centred_into(&self, xs: &[f32], ys: &[f32], out: &mut [f32]) {
         const ROW: usize = 64;
@@ -1263,6 +1261,7 @@ mod tests {
             }
         }
     }
+
     /// Times the centred quantized ADD over MobileNetV2's residual shapes against writing its
     /// output (`f32::fill`), in the same run. Ignored by `cargo test`: `scripts/bench-kernels.sh`
     /// runs it in headless Chromium (release, +simd128).
