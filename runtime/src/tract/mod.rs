@@ -40,6 +40,8 @@ mod registry;
 mod shape;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod timing;
 
 use std::fmt::Write as _;
 

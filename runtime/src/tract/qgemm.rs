@@ -537,12 +537,6 @@ mod tests {
     #[wasm_bindgen_test::wasm_bindgen_test]
     #[ignore]
     fn pointwise_speed() {
-        /// `performance.now()` (microseconds apart in Chromium; `Date.now()` is whole
-        /// milliseconds).
-        fn clock() -> impl Fn() -> f64 {
-            let now = js_sys::Function::new_no_args("return performance.now()");
-            move || now.call0(&js_sys::global()).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now)
-        }
         /// A row of the table: the kernel's and the reference's ms, their ratio, the kernel's
         /// multiply-adds per ns.
         fn row(label: &str, [kernel, write]: [f64; 2], macs: f64) {
@@ -579,23 +573,13 @@ mod tests {
             };
             let x: Vec<f32> = (0..rows * k).map(|i| (i * 13 % 255) as f32 - 127.0).collect();
             let mut got = vec![0f32; rows * n];
-            // The fastest of several trials of 20 runs each (noise only slows runs down); the two
-            // sides alternate.
-            let mut best = [f64::MAX; 2];
-            let now = clock();
-            for trial in 0..9 {
-                for (side, best) in best.iter_mut().enumerate() {
-                    let start = now();
-                    for run in 0..20 {
-                        if side == 0 {
-                            op.apply(&x, &mut got);
-                        } else {
-                            got.fill((trial * 20 + run) as f32);
-                        }
-                    }
-                    *best = best.min((now() - start) / 20.0);
+            let best = crate::tract::timing::best_of(|side, n| {
+                if side == 0 {
+                    op.apply(&x, &mut got);
+                } else {
+                    got.fill(n as f32);
                 }
-            }
+            });
             assert!(got.iter().all(|v| v.is_finite()));
             total[0] += best[0];
             total[1] += best[1];

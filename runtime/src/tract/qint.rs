@@ -1269,8 +1269,6 @@ mod tests {
     #[wasm_bindgen_test::wasm_bindgen_test]
     #[ignore]
     fn binary_speed() {
-        let now = js_sys::Function::new_no_args("return performance.now()");
-        let now = move || now.call0(&js_sys::global()).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now);
         let q = |scale, zero_point| Q8 { scale, zero_point, kind: TensorKind::Int8 };
         let Some(mut op) = QBinary::new(BinaryKind::Add, q(0.21, -3), q(0.34, 5), q(0.4, -7), 0) else {
             panic!("no operator");
@@ -1282,20 +1280,13 @@ mod tests {
         let xs: Vec<f32> = (0..len).map(|i| (i * 13 % 255) as f32 - 127.0).collect();
         let ys: Vec<f32> = (0..len).map(|i| (i * 29 % 255) as f32 - 127.0).collect();
         let mut out = vec![0f32; len];
-        let mut best = [f64::MAX; 2];
-        for trial in 0..9 {
-            for (side, best) in best.iter_mut().enumerate() {
-                let start = now();
-                for run in 0..20 {
-                    if side == 0 {
-                        op.centred_into(&xs, &ys, &mut out);
-                    } else {
-                        out.fill((trial * 20 + run) as f32);
-                    }
-                }
-                *best = best.min((now() - start) / 20.0);
+        let best = crate::tract::timing::best_of(|side, n| {
+            if side == 0 {
+                op.centred_into(&xs, &ys, &mut out);
+            } else {
+                out.fill(n as f32);
             }
-        }
+        });
         assert!(out.iter().all(|v| v.is_finite()));
         let [add, write] = best;
         wasm_bindgen_test::console_log!(
