@@ -830,16 +830,50 @@ impl QBinary {
 
     /// The centred outputs of the centred inputs `xs` and `ys` (equal lengths), in `out`.
     fn centred_into(&self, xs: &[f32], ys: &[f32], out: &mut [f32]) {
-        const ROW: usize = 64;
-        let [qa, qb, qo] = [[self.a_mult.0; ROW], [self.b_mult.0; ROW], [self.out_mult.0; ROW]];
+        // Clamping to the range minus the zero point is clamping `q + zero_point` to the range
+        // (saturation included), then taking the zero point off again.
         let zero_point = self.out.zero_point;
-        for ((out, xs), ys) in out.chunks_mut(ROW).zip(xs.chunks(ROW)).zip(ys.chunks(ROW)) {
-            let mults = qa.iter().zip(&qb).zip(&qo);
-            for (((o, &x), &y), ((&qa, &qb), &qo)) in out.iter_mut().zip(xs).zip(ys).zip(mults) {
-                // Centred inputs are integers of magnitude at most 255 as f32.
-                let (x, y) = (small_f32_to_i32(x), small_f32_to_i32(y));
-                *o = (self.integer_with(x, y, [qa, qb, qo]) - zero_point) as f32;
-            }
+        let range = (self.min.saturating_sub(zero_point), self.max.saturating_sub(zero_point));
+        let (a, b, o) = (self.a_mult, self.b_mult, self.out_mult);
+        let left = |v: i32| v.wrapping_mul(1 << LEFT_SHIFT);
+        match self.kind {
+            BinaryKind::Add => centred_loop(xs, ys, out, [a.0, b.0, o.0], range, |x, y, [qa, qb, qo]| {
+                let sum = mul_by_qm_unsaturated(left(x), qa, a.1).wrapping_add(mul_by_qm_unsaturated(left(y), qb, b.1));
+                mul_by_qm_unsaturated(sum, qo, o.1)
+            }),
+            BinaryKind::Sub => centred_loop(xs, ys, out, [a.0, b.0, o.0], range, |x, y, [qa, qb, qo]| {
+                let diff =
+                    mul_by_qm_unsaturated(left(x), qa, a.1).wrapping_sub(mul_by_qm_unsaturated(left(y), qb, b.1));
+                mul_by_qm_unsaturated(diff, qo, o.1)
+            }),
+            BinaryKind::Mul => centred_loop(xs, ys, out, [0, 0, o.0], range, |x, y, [_, _, qo]| {
+                mul_by_qm_unsaturated(x.wrapping_mul(y), qo, o.1)
+            }),
+        }
+    }
+}
+
+/// `out[i] = f(xs[i], ys[i], multipliers).clamp(lo, hi)` on centred values (exact integers of
+/// magnitude at most 255 as f32), the body of [`QBinary::centred_into`] for one kind of
+/// operator. Not inlined, and with the kind's arithmetic as its own closure: a loop that LLVM
+/// vectorises in every build profile (inlined into its caller's `match` with fat LTO, the same
+/// loop stayed scalar, 4× slower). The multipliers come from arrays (see `Requant::apply`).
+#[inline(never)]
+fn centred_loop(
+    xs: &[f32],
+    ys: &[f32],
+    out: &mut [f32],
+    multipliers: [i32; 3],
+    (lo, hi): (i32, i32),
+    f: impl Fn(i32, i32, [i32; 3]) -> i32,
+) {
+    const ROW: usize = 64;
+    let [qa, qb, qo] = multipliers.map(|m| [m; ROW]);
+    for ((out, xs), ys) in out.chunks_mut(ROW).zip(xs.chunks(ROW)).zip(ys.chunks(ROW)) {
+        let mults = qa.iter().zip(&qb).zip(&qo);
+        for (((o, &x), &y), ((&qa, &qb), &qo)) in out.iter_mut().zip(xs).zip(ys).zip(mults) {
+            let (x, y) = (small_f32_to_i32(x), small_f32_to_i32(y));
+            *o = f(x, y, [qa, qb, qo]).clamp(lo, hi) as f32;
         }
     }
 }
@@ -1262,9 +1296,35 @@ mod tests {
         }
     }
 
+    /// The centred loop of ADD, SUB and MUL gives the scalar kernel's values for every pair of
+    /// 8-bit inputs, with and without a fused activation, uint8 and int8.
+    #[test]
+    fn centred_binary_ops_match_the_scalar_kernel() {
+        for kind in [BinaryKind::Add, BinaryKind::Sub, BinaryKind::Mul] {
+            for (tk, zps) in [(TensorKind::UInt8, [131, 120, 7]), (TensorKind::Int8, [-3, 5, -128])] {
+                for act in [0, 1, 3] {
+                    let q = |scale, zero_point| Q8 { scale, zero_point, kind: tk };
+                    let (qa, qb, qo) = (q(0.021, zps[0]), q(0.034, zps[1]), q(0.047, zps[2]));
+                    let Some(mut op) = QBinary::new(kind, qa, qb, qo, act) else { panic!("no operator") };
+                    op.centred = true;
+                    let (lo, hi) = qa.range();
+                    let pairs: Vec<(i32, i32)> = (lo..=hi).flat_map(|a| (lo..=hi).map(move |b| (a, b))).collect();
+                    let xs: Vec<f32> = pairs.iter().map(|&(a, _)| (a - qa.zero_point) as f32).collect();
+                    let ys: Vec<f32> = pairs.iter().map(|&(_, b)| (b - qb.zero_point) as f32).collect();
+                    let mut got = vec![0f32; pairs.len()];
+                    op.centred_into(&xs, &ys, &mut got);
+                    for (&(a, b), &g) in pairs.iter().zip(&got) {
+                        let want = op.integer(a - qa.zero_point, b - qb.zero_point) - qo.zero_point;
+                        assert_eq!(g, want as f32, "{kind:?} {tk:?} act {act}: {a}, {b}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Times the centred quantized ADD over MobileNetV2's residual shapes against writing its
     /// output (`f32::fill`), in the same run. Ignored by `cargo test`: `scripts/bench-kernels.sh`
-    /// runs it in headless Chromium (release, +simd128).
+    /// runs it in headless Chromium (the SIMD worker's build).
     #[cfg(target_arch = "wasm32")]
     #[wasm_bindgen_test::wasm_bindgen_test]
     #[ignore]
@@ -1293,6 +1353,58 @@ mod tests {
             "| centred ADD, {len} values | {add:.3} ms | writing the output {write:.3} ms | {:.1}× | {:.2} ns per value |",
             add / write.max(0.001),
             add * 1e6 / len as f64
+        );
+    }
+
+    /// Times `Requant` on f32 accumulators (centred output, one multiplier, a bias per channel:
+    /// what follows MobileNetV2's first convolution and its 17 depthwise ones) over those layers'
+    /// outputs, against writing them (`f32::fill`), in the same run. Ignored by `cargo test`:
+    /// `scripts/bench-kernels.sh` runs it in headless Chromium (the SIMD worker's build).
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    #[ignore]
+    fn requant_speed() {
+        // (side, channels, layers of that shape)
+        let shapes = [
+            (112, 32, 2),
+            (56, 96, 1),
+            (56, 144, 1),
+            (28, 144, 1),
+            (28, 192, 2),
+            (14, 192, 1),
+            (14, 384, 4),
+            (14, 576, 2),
+            (7, 576, 1),
+            (7, 960, 3),
+        ];
+        let out = Q8 { scale: 0.023, zero_point: 0, kind: TensorKind::UInt8 };
+        let mut layers: Vec<(Requant, Vec<f32>)> = Vec::new();
+        for (side, channels, count) in shapes {
+            for _ in 0..count {
+                let bias: Vec<i32> = (0..channels).map(|c| c * 97 - 4000).collect();
+                let (multipliers, min, max) = (vec![quantize_multiplier(0.000_31)], 0, 255);
+                let requant = Requant { multipliers, bias, out, min, max, centred: true, small_accs: true };
+                let accs: Vec<f32> =
+                    (0..side * side * channels).map(|i| (i * 7919 % 60_001) as f32 - 30_000.0).collect();
+                layers.push((requant, accs));
+            }
+        }
+        let len: usize = layers.iter().map(|(_, accs)| accs.len()).sum();
+        let best = crate::tract::timing::best_of(|side, n| {
+            for (requant, accs) in &mut layers {
+                if side == 0 {
+                    requant.apply_in_place(accs);
+                } else {
+                    accs.fill(n as f32);
+                }
+            }
+        });
+        assert!(layers.iter().all(|(_, accs)| accs.iter().all(|v| v.is_finite())));
+        let [requant, write] = best;
+        wasm_bindgen_test::console_log!(
+            "| Requant, {len} values | {requant:.3} ms | writing the output {write:.3} ms | {:.1}× | {:.2} ns per value |",
+            requant / write.max(0.001),
+            requant * 1e6 / len as f64
         );
     }
 }
