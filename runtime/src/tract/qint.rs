@@ -966,9 +966,66 @@ pub(crate) struct QAvgPool {
     pub out_hw: [usize; 2],
     pub min: i32,
     pub max: i32,
+    /// Input and output are [centred](ToCentered) (`q - zero_point`), not real values.
+    pub centred: bool,
 }
 
 impl Eq for QAvgPool {}
+
+impl QAvgPool {
+    /// The pool of NHWC `xs` (`[n, h, w, c]`), each value's stored value given by `raw`, into
+    /// `out` (`[n, oh, ow, c]`), as `value(q)`. Channels are the inner loop: one row of sums per
+    /// output position, added to position by position (contiguous rows, a loop that vectorises).
+    fn pool(
+        &self,
+        [n, h, w, c]: [usize; 4],
+        xs: &[f32],
+        raw: impl Fn(f32) -> i32,
+        value: impl Fn(i32) -> f32,
+        out: &mut [f32],
+    ) {
+        let [oh, ow] = self.out_hw;
+        let signed = self.q.kind == TensorKind::Int8;
+        let mut acc = vec![0i32; c];
+        let mut outs = out.chunks_exact_mut(c.max(1));
+        for b in 0..n {
+            for oy in 0..oh {
+                let y0 = (oy * self.stride[0]) as i64 - self.pad[0] as i64;
+                let ys = (-y0).max(0) as usize;
+                let ye = (self.kernel[0] as i64).min(h as i64 - y0).max(0) as usize;
+                for ox in 0..ow {
+                    let x0 = (ox * self.stride[1]) as i64 - self.pad[1] as i64;
+                    let xs_ = (-x0).max(0) as usize;
+                    let xe = (self.kernel[1] as i64).min(w as i64 - x0).max(0) as usize;
+                    let count = (ye.saturating_sub(ys) * xe.saturating_sub(xs_)) as i32;
+                    acc.fill(0);
+                    for fy in ys..ye {
+                        for fx in xs_..xe {
+                            let y = (y0 + fy as i64) as usize;
+                            let x = (x0 + fx as i64) as usize;
+                            let start = ((b * h + y) * w + x) * c;
+                            let Some(row) = xs.get(start..start + c) else { continue };
+                            for (a, &v) in acc.iter_mut().zip(row) {
+                                *a = a.wrapping_add(raw(v));
+                            }
+                        }
+                    }
+                    let Some(o) = outs.next() else { return };
+                    for (o, &acc) in o.iter_mut().zip(&acc) {
+                        let avg = if count == 0 {
+                            0
+                        } else if signed && acc < 0 {
+                            (acc - count / 2) / count
+                        } else {
+                            (acc + count / 2) / count
+                        };
+                        *o = value(avg.clamp(self.min, self.max));
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl Op for QAvgPool {
     fn name(&self) -> StaticName {
@@ -988,41 +1045,13 @@ impl EvalOp for QAvgPool {
         let xs = plain.as_slice::<f32>()?;
         let [oh, ow] = self.out_hw;
         let mut out = vec![0f32; n * oh * ow * c];
-        let signed = self.q.kind == TensorKind::Int8;
-        for b in 0..n {
-            for oy in 0..oh {
-                let y0 = (oy * self.stride[0]) as i64 - self.pad[0] as i64;
-                let ys = (-y0).max(0) as usize;
-                let ye = (self.kernel[0] as i64).min(h as i64 - y0).max(0) as usize;
-                for ox in 0..ow {
-                    let x0 = (ox * self.stride[1]) as i64 - self.pad[1] as i64;
-                    let xs_ = (-x0).max(0) as usize;
-                    let xe = (self.kernel[1] as i64).min(w as i64 - x0).max(0) as usize;
-                    let count = (ye.saturating_sub(ys) * xe.saturating_sub(xs_)) as i32;
-                    for ch in 0..c {
-                        let mut acc = 0i32;
-                        for fy in ys..ye {
-                            for fx in xs_..xe {
-                                let y = (y0 + fy as i64) as usize;
-                                let x = (x0 + fx as i64) as usize;
-                                let v = xs.get(((b * h + y) * w + x) * c + ch).copied().unwrap_or(0.0);
-                                acc = acc.wrapping_add(self.q.raw(v));
-                            }
-                        }
-                        let avg = if count == 0 {
-                            0
-                        } else if signed && acc < 0 {
-                            (acc - count / 2) / count
-                        } else {
-                            (acc + count / 2) / count
-                        };
-                        let q = avg.clamp(self.min, self.max);
-                        if let Some(o) = out.get_mut(((b * oh + oy) * ow + ox) * c + ch) {
-                            *o = self.q.real(q);
-                        }
-                    }
-                }
-            }
+        let (q, zero_point) = (self.q, self.q.zero_point);
+        if self.centred {
+            // Centred values are exact integers of magnitude at most 255.
+            let raw = |v| small_f32_to_i32(v) + zero_point;
+            self.pool([n, h, w, c], xs, raw, |q| (q - zero_point) as f32, &mut out);
+        } else {
+            self.pool([n, h, w, c], xs, |v| q.raw(v), |v| q.real(v), &mut out);
         }
         Ok(tvec!(Tensor::from_shape(&[n, oh, ow, c], &out)?.into_tvalue()))
     }
@@ -1069,9 +1098,22 @@ pub(crate) fn avg_pool(
     let [_, h, w, _] = super::conv::nhwc(ctx, x)?;
     let (oh, ph) = out_and_pad(window.padding, h, window.kernel[0], window.stride[0]);
     let (ow, pw) = out_and_pad(window.padding, w, window.kernel[1], window.stride[1]);
-    let op =
-        QAvgPool { q: qi, kernel: window.kernel, stride: window.stride, pad: [ph, pw], out_hw: [oh, ow], min, max };
-    let y = ctx.wire1(op, &[x])?;
+    let op = QAvgPool {
+        q: qi,
+        kernel: window.kernel,
+        stride: window.stride,
+        pad: [ph, pw],
+        out_hw: [oh, ow],
+        min,
+        max,
+        centred: false,
+    };
+    // Centred input from an integer kernel (MobileNet's last convolution): pool that and keep
+    // the output centred for the classifier, skipping both conversions.
+    let y = match centred_made(ctx, x, qi) {
+        Some(c) => centred_output(ctx, QAvgPool { centred: true, ..op }, &[c], qo)?,
+        None => ctx.wire1(op, &[x])?,
+    };
     ctx.quantized_exactly();
     Ok(Some(y))
 }

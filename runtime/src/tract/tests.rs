@@ -1075,9 +1075,47 @@ fn int8_operators_stay_within_one_step_of_real_arithmetic() {
     check(int8_op(builtin::MAX_POOL_2D, 1, &[1, 2, 2, 3], (0.05, -3), Some(pool)), 1, (0.05, -3), maxes);
 }
 
+/// TFLite's int8 average pool (`reference_integer_ops::AveragePool`): the sum of the stored
+/// values inside the input, divided by their count rounding half away from zero, exactly; edge
+/// windows count only the values inside.
+#[test]
+fn int8_average_pool_rounds_as_tflite() {
+    let data: Vec<i8> = (0..48).map(|i| ((i * 37 + 11) % 256) as u8 as i8).collect();
+    let x = RTensor::new(vec![1, 4, 4, 3], TensorData::I8(data.clone())).unwrap();
+    for (stride, side) in [(2, 2), (1, 4)] {
+        let pool = BuiltinOptions::Pool2D {
+            padding: Padding::Same,
+            stride_w: stride,
+            stride_h: stride,
+            filter_width: 3,
+            filter_height: 3,
+            fused_activation: Activation::None,
+        };
+        let bytes = int8_op(builtin::AVERAGE_POOL_2D, 1, &[1, side, side, 3], (0.05, -3), Some(pool));
+        let out = run(&bytes, std::slice::from_ref(&x));
+        let TensorData::I8(got) = out[0].data() else { panic!("int8 expected") };
+        // TFLite's SAME padding: (out - 1) · stride + filter - in, half of it before.
+        let (s, n) = (stride as usize, side as usize);
+        let pad = ((n - 1) * s + 3).saturating_sub(4) / 2;
+        let mut want = Vec::new();
+        for (oy, ox, c) in (0..n).flat_map(|y| (0..n).flat_map(move |x| (0..3).map(move |c| (y, x, c)))) {
+            let (mut sum, mut count) = (0i32, 0i32);
+            for y in (oy * s).saturating_sub(pad)..(oy * s + 3 - pad).min(4) {
+                for x in (ox * s).saturating_sub(pad)..(ox * s + 3 - pad).min(4) {
+                    sum += i32::from(data[(y * 4 + x) * 3 + c]);
+                    count += 1;
+                }
+            }
+            let avg = if sum > 0 { (sum + count / 2) / count } else { (sum - count / 2) / count };
+            want.push(avg.clamp(-128, 127) as i8);
+        }
+        assert_eq!(got, &want, "stride {stride}");
+    }
+}
+
 /// A uint8 chain as MobileNet v2 is made of: 1x1 convolution (ReLU6) -> 3x3 depthwise -> 1x1
-/// projection, a residual ADD of the projection and an earlier layer's output, and a 1x1
-/// convolution of the sum. Between these integer kernels the values travel centred (`qint::centred_output`): no
+/// projection, a residual ADD of the projection and an earlier layer's output, a 1x1
+/// convolution of the sum, a 3x3 average pool and a last 1x1 convolution (the classifier). Between these integer kernels the values travel centred (`qint::centred_output`): no
 /// `ToCentered` pass is left in the plan, and every output equals what the same operators give
 /// one at a time, each centring its input from real values.
 #[test]
@@ -1095,7 +1133,8 @@ fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
 fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     super::qint::force_int_gemm(Some(int_gemm));
     // The quantization (scale, zero point) of x and of each layer's output.
-    let quants = [(0.02, 128), (0.03, 5), (0.05, 131), (0.02, 120), (0.04, 127), (0.06, 110)];
+    let quants =
+        [(0.02, 128), (0.03, 5), (0.05, 131), (0.02, 120), (0.04, 127), (0.06, 110), (0.06, 110), (0.005, 128)];
     let conv_with = |fused_activation| BuiltinOptions::Conv2D {
         padding: Padding::Same,
         stride_w: 1,
@@ -1113,6 +1152,14 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
         fused_activation: Activation::None,
         dilation_w: 1,
         dilation_h: 1,
+    };
+    let pool = BuiltinOptions::Pool2D {
+        padding: Padding::Same,
+        stride_w: 1,
+        stride_h: 1,
+        filter_width: 3,
+        filter_height: 3,
+        fused_activation: Activation::None,
     };
     let weights =
         |n: usize, seed: usize| -> Vec<u8> { (0..n).map(|i| ((i * 73 + seed * 29) % 61 + 100) as u8).collect() };
@@ -1148,11 +1195,18 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
             weights: None,
             channels: 6,
         },
-        Layer { code: builtin::CONV_2D, options: conv, weights: Some((vec![4, 1, 1, 6], weights(24, 4))), channels: 4 },
+        Layer {
+            code: builtin::CONV_2D,
+            options: conv.clone(),
+            weights: Some((vec![4, 1, 1, 6], weights(24, 4))),
+            channels: 4,
+        },
+        Layer { code: builtin::AVERAGE_POOL_2D, options: pool, weights: None, channels: 4 },
+        Layer { code: builtin::CONV_2D, options: conv, weights: Some((vec![3, 1, 1, 4], weights(12, 5))), channels: 3 },
     ];
     // Which earlier tensors (0: x, k: layer k's output) each layer reads.
-    let reads: [&[usize]; 5] = [&[0], &[1], &[2], &[3, 1], &[4]];
-    let channels = [3, 6, 6, 6, 6, 4];
+    let reads: [&[usize]; 7] = [&[0], &[1], &[2], &[3, 1], &[4], &[5], &[6]];
+    let channels = [3, 6, 6, 6, 6, 4, 4, 3];
     let add_layer = |b: &mut ModelBuilder, k: usize, ins: &[i32], out: i32| {
         let layer = &layers[k];
         let mut inputs = ins.to_vec();
@@ -1174,8 +1228,8 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
 
     // The whole chain in one model, every tensor an output.
     let mut b = ModelBuilder::new();
-    let ts: Vec<i32> = (0..6).map(|i| tensor(&mut b, i)).collect();
-    for k in 0..5 {
+    let ts: Vec<i32> = (0..8).map(|i| tensor(&mut b, i)).collect();
+    for k in 0..7 {
         let ins: Vec<i32> = reads[k].iter().map(|&i| ts[i]).collect();
         add_layer(&mut b, k, &ins, ts[k + 1]);
     }
@@ -1189,11 +1243,13 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     let centring = names.iter().filter(|n| n.contains("ToCentered")).count();
     assert_eq!(centring, 1, "{names:?}");
     let pointwise = names.iter().filter(|n| n.contains("QPointwise")).count();
-    assert_eq!(pointwise, if int_gemm { 3 } else { 0 }, "{names:?}");
+    assert_eq!(pointwise, if int_gemm { 4 } else { 0 }, "{names:?}");
+    let pools = names.iter().filter(|n| n.contains("QAvgPool")).count();
+    assert_eq!(pools, 1, "{names:?}");
 
     // Layer by layer, from the chain's own tensors.
     let mut values = vec![x];
-    for k in 0..5 {
+    for k in 0..7 {
         let mut b = ModelBuilder::new();
         let ins: Vec<i32> = reads[k].iter().map(|&i| tensor(&mut b, i)).collect();
         let out = tensor(&mut b, k + 1);
@@ -1205,8 +1261,10 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
         values.push(out);
     }
     // Not all clamped or equal: the chain computes something.
-    let TensorData::U8(z) = chained[4].data() else { panic!("z is not u8") };
-    assert!(z.iter().collect::<std::collections::BTreeSet<_>>().len() > 5, "{z:?}");
+    for k in [4, 6] {
+        let TensorData::U8(z) = chained[k].data() else { panic!("layer {k} is not u8") };
+        assert!(z.iter().collect::<std::collections::BTreeSet<_>>().len() > 5, "layer {k}: {z:?}");
+    }
     super::qint::force_int_gemm(None);
     chained
 }
