@@ -429,6 +429,14 @@ impl Requant {
     /// Requantizes f32 accumulators in place: block by block through a small buffer (a whole
     /// number of positions), so that no second tensor is allocated and written.
     fn apply_in_place(&self, xs: &mut [f32]) {
+        let zero_point = self.out.zero_point;
+        let lo = self.min.saturating_sub(zero_point);
+        let hi = self.max.saturating_sub(zero_point).max(lo);
+        let factor = if self.centred { 1.0 } else { self.out.scale };
+        if let Some(f32_path) = FloatRequant::of(self, lo, hi, factor) {
+            f32_path.apply_in_place(xs);
+            return;
+        }
         let block = self.channels() * (1024 / self.channels()).max(1);
         let mut accs = vec![0f32; block];
         for out in xs.chunks_mut(block) {
@@ -440,6 +448,140 @@ impl Requant {
             } else {
                 self.apply(accs, |a| a as i32, out);
             }
+        }
+    }
+}
+
+// ----- Requant in f32, checked -----
+
+/// [`Requant`]'s arithmetic in f32 for the common case (one multiplier, the bias inside the
+/// accumulators, no left shift, a right shift of at least [`FloatRequant::MIN_EXPONENT`]), with
+/// TFLite's exact result wherever f32 could round differently.
+///
+/// With `p = acc · qm` and `e` the right shift, TFLite's two roundings (`srdhm`, then `rdbpot`)
+/// are one: `floor((p + 2^30 + 2^(30+e)) / 2^(31+e))` for `p ≥ -2^30`, and `2^-e` less inside
+/// the floor otherwise (the ties of the second rounding go away from zero). So the result is
+/// `floor(t)` with `t = acc · M + c`, `M = qm / 2^(31+e)`, `c = 1/2 + 2^-(1+e)`, whenever `t`'s
+/// fractional part is at least `2^-e` (both cases agree then). In f32, `t` is within
+/// [`FloatRequant::ERROR`] of the exact value when `|t| ≤ 2^9` (three roundings of relative error
+/// 2^-24); outside the clamping range (`[lo, hi]`, at most 2^8 in magnitude) the floor does not
+/// matter, so `t` is clamped to `[lo + 1/2, hi + 1/2]` first. Lanes whose fractional part is
+/// closer than that to an integer (about `2^-e` of them) take TFLite's integer arithmetic.
+#[derive(Debug, Clone, Copy)]
+struct FloatRequant {
+    m: f32,
+    c: f32,
+    /// `lo + 1/2`, `hi + 1/2`.
+    lo: f32,
+    hi: f32,
+    /// Fractional parts outside `[flag_lo, flag_hi]` take the integer arithmetic.
+    flag_lo: f32,
+    flag_hi: f32,
+    /// The output factor (1: centred outputs; the scale: real ones).
+    factor: f32,
+    qm: i32,
+    exponent: i32,
+    lo_i: i32,
+    hi_i: i32,
+}
+
+impl FloatRequant {
+    /// The smallest right shift taken (larger ones flag fewer lanes: `2^-e` of them).
+    const MIN_EXPONENT: i32 = 4;
+    /// A bound on `|t - exact|` for `|t| ≤ 2^9` (about 2^-13.8 by the rounding bound) with room.
+    const ERROR: f32 = 1.0 / 4096.0;
+
+    /// The f32 path of `r`, when it applies (see the type).
+    fn of(r: &Requant, lo_i: i32, hi_i: i32, factor: f32) -> Option<FloatRequant> {
+        let (qm, shift) = match r.multipliers.as_slice() {
+            [] => (0, 0),
+            [one] => *one,
+            _ => return None,
+        };
+        let exponent = -shift;
+        let applies = r.small_accs
+            && r.bias.is_empty()
+            && qm >= 0
+            && (Self::MIN_EXPONENT..=31).contains(&exponent)
+            && lo_i.abs() <= 256
+            && hi_i.abs() <= 256;
+        if !applies {
+            return None;
+        }
+        let scale = (-f64::from(31 + exponent)).exp2();
+        Some(FloatRequant {
+            m: (f64::from(qm) * scale) as f32,
+            c: (0.5 + (-f64::from(1 + exponent)).exp2()) as f32,
+            lo: lo_i as f32 + 0.5,
+            hi: hi_i as f32 + 0.5,
+            flag_lo: Self::ERROR + (-f64::from(exponent)).exp2() as f32,
+            flag_hi: 1.0 - Self::ERROR,
+            factor,
+            qm,
+            exponent,
+            lo_i,
+            hi_i,
+        })
+    }
+
+    /// TFLite's arithmetic for one accumulator.
+    #[inline(always)]
+    fn exact(&self, acc: f32) -> f32 {
+        mul_by_qm_unsaturated(small_f32_to_i32(acc), self.qm, -self.exponent).clamp(self.lo_i, self.hi_i) as f32
+            * self.factor
+    }
+
+    /// Requantizes `xs` in place.
+    fn apply_in_place(&self, xs: &mut [f32]) {
+        let mut fours = xs.chunks_exact_mut(4);
+        for x in &mut fours {
+            self.four(x);
+        }
+        for x in fours.into_remainder() {
+            *x = self.exact(*x);
+        }
+    }
+
+    /// Four accumulators, in place.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(always)]
+    fn four(&self, x: &mut [f32]) {
+        use core::arch::wasm32::*;
+        let &mut [a, b, c, d] = x else { return };
+        let t = f32x4_add(f32x4_mul(f32x4(a, b, c, d), f32x4_splat(self.m)), f32x4_splat(self.c));
+        let t = f32x4_pmin(f32x4_pmax(t, f32x4_splat(self.lo)), f32x4_splat(self.hi));
+        let q = f32x4_floor(t);
+        let frac = f32x4_sub(t, q);
+        let flagged = v128_or(f32x4_lt(frac, f32x4_splat(self.flag_lo)), f32x4_gt(frac, f32x4_splat(self.flag_hi)));
+        if v128_any_true(flagged) {
+            for x in x.iter_mut() {
+                *x = self.exact(*x);
+            }
+        } else {
+            let q = f32x4_mul(q, f32x4_splat(self.factor));
+            x.copy_from_slice(&[
+                f32x4_extract_lane::<0>(q),
+                f32x4_extract_lane::<1>(q),
+                f32x4_extract_lane::<2>(q),
+                f32x4_extract_lane::<3>(q),
+            ]);
+        }
+    }
+
+    /// Four accumulators, in place: the same arithmetic lane by lane.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[inline(always)]
+    fn four(&self, x: &mut [f32]) {
+        let mut q = [0f32; 4];
+        let mut flagged = false;
+        for (q, &a) in q.iter_mut().zip(x.iter()) {
+            let t = (a * self.m + self.c).max(self.lo).min(self.hi);
+            *q = t.floor();
+            let frac = t - *q;
+            flagged |= frac < self.flag_lo || frac > self.flag_hi;
+        }
+        for (x, q) in x.iter_mut().zip(q) {
+            *x = if flagged { self.exact(*x) } else { q * self.factor };
         }
     }
 }
@@ -1338,6 +1480,50 @@ mod tests {
         }
     }
 
+    /// `Requant`'s f32 path gives TFLite's values: for right shifts from its smallest up, a
+    /// multiplier of exactly 2^-e among them, every accumulator whose result is not clamped (and
+    /// a margin around the clamping range), random ones up to 2^22 beyond; int8 and uint8,
+    /// activation ranges, centred and real outputs.
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn requant_in_f32_is_exact() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let configs = [
+            (0.04, TensorKind::Int8, -3, (-128, 127), true),
+            (0.031_25, TensorKind::Int8, 0, (-128, 127), true),
+            (0.0123, TensorKind::UInt8, 128, (0, 255), true),
+            (0.003_11, TensorKind::UInt8, 0, (0, 255), true),
+            (0.003_11, TensorKind::UInt8, 3, (3, 140), false),
+            (0.000_77, TensorKind::Int8, -128, (-128, 127), true),
+            (0.000_061, TensorKind::Int8, 7, (7, 127), true),
+        ];
+        for (real, kind, zero_point, (min, max), centred) in configs {
+            let out = Q8 { scale: 0.05, zero_point, kind };
+            let (qm, shift) = quantize_multiplier(real);
+            let r = Requant { multipliers: vec![(qm, shift)], bias: vec![], out, min, max, centred, small_accs: true };
+            let (lo, hi) = (min - zero_point, max - zero_point);
+            let factor = if centred { 1.0 } else { out.scale };
+            assert!(FloatRequant::of(&r, lo, hi, factor).is_some(), "{real}: not on the f32 path");
+            // Every accumulator up to 4 steps beyond the range, then random ones.
+            let reach = ((f64::from(lo.abs().max(hi.abs()) + 4) / real) as i32).min((1 << 22) - 1);
+            let mut accs: Vec<i32> = (-reach..=reach).collect();
+            accs.extend((0..20_000).map(|_| (next() % (1 << 23)) as i32 - (1 << 22) + 1));
+            let mut got: Vec<f32> = accs.iter().map(|&a| a as f32).collect();
+            r.apply_in_place(&mut got);
+            for (&a, &g) in accs.iter().zip(&got) {
+                let q = reference_mul_by_qm(a, qm, shift).saturating_add(zero_point).clamp(min, max);
+                let want = if centred { (q - zero_point) as f32 } else { out.real(q) };
+                assert_eq!(g, want, "acc {a}, multiplier {real} (qm {qm}, shift {shift})");
+            }
+        }
+    }
+
     /// The centred loop of ADD, SUB and MUL gives the scalar kernel's values for every pair of
     /// 8-bit inputs, with and without a fused activation, uint8 and int8.
     #[test]
@@ -1398,8 +1584,8 @@ mod tests {
         );
     }
 
-    /// Times `Requant` on f32 accumulators (centred output, one multiplier, a bias per channel:
-    /// what follows MobileNetV2's first convolution and its 17 depthwise ones) over those layers'
+    /// Times `Requant` on f32 accumulators (centred output, one multiplier, the bias inside the
+    /// accumulators: what follows MobileNetV2's first convolution and its 17 depthwise ones) over those layers'
     /// outputs, against writing them (`f32::fill`), in the same run. Ignored by `cargo test`:
     /// `scripts/bench-kernels.sh` runs it in headless Chromium (the SIMD worker's build).
     #[cfg(target_arch = "wasm32")]
@@ -1423,9 +1609,9 @@ mod tests {
         let mut layers: Vec<(Requant, Vec<f32>)> = Vec::new();
         for (side, channels, count) in shapes {
             for _ in 0..count {
-                let bias: Vec<i32> = (0..channels).map(|c| c * 97 - 4000).collect();
+                // The bias inside the accumulators (it fits MobileNetV2's exact f32 sums).
                 let (multipliers, min, max) = (vec![quantize_multiplier(0.000_31)], 0, 255);
-                let requant = Requant { multipliers, bias, out, min, max, centred: true, small_accs: true };
+                let requant = Requant { multipliers, bias: vec![], out, min, max, centred: true, small_accs: true };
                 let accs: Vec<f32> =
                     (0..side * side * channels).map(|i| (i * 7919 % 60_001) as f32 - 30_000.0).collect();
                 layers.push((requant, accs));
