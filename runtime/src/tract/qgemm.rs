@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use tract_core::internal::*;
 
-use super::qint::{Q8, rdbpot, small_f32_to_i32};
+use super::qint::{FloatRequant, Q8, rdbpot, small_f32_to_i32};
 
 /// Rows (positions) per tile.
 const MR: usize = 4;
@@ -60,6 +60,36 @@ mod lanes {
     #[inline(always)]
     pub fn zero() -> A {
         i32x4_splat(0)
+    }
+
+    /// Four f32 lanes.
+    pub type F = v128;
+
+    #[inline(always)]
+    pub fn floats(v: [f32; 4]) -> F {
+        f32x4(v[0], v[1], v[2], v[3])
+    }
+
+    /// [`requant`] in f32 (`qint::FloatRequant`'s arithmetic, per lane): `None` when a lane's
+    /// fraction is too near an integer for f32 to decide, then [`requant`] gives the values.
+    #[inline(always)]
+    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<[f32; 4]> {
+        let x = i32x4_add(acc, p.bias);
+        let c = v128_bitselect(f.c_neg, f.c, i32x4_lt(x, i32x4_splat(0)));
+        let t = f32x4_add(f32x4_mul(f32x4_convert_i32x4(x), f.m), c);
+        let t = f32x4_pmin(f32x4_pmax(t, f.lo), f.hi);
+        let q = f32x4_floor(t);
+        let frac = f32x4_sub(t, q);
+        let flagged = v128_or(f32x4_lt(frac, f.flag_lo), f32x4_gt(frac, f.flag_hi));
+        if v128_any_true(flagged) {
+            return None;
+        }
+        Some([
+            f32x4_extract_lane::<0>(q),
+            f32x4_extract_lane::<1>(q),
+            f32x4_extract_lane::<2>(q),
+            f32x4_extract_lane::<3>(q),
+        ])
     }
 
     #[inline(always)]
@@ -137,6 +167,29 @@ mod lanes {
         [0; 4]
     }
 
+    pub type F = [f32; 4];
+
+    #[inline(always)]
+    pub fn floats(v: [f32; 4]) -> F {
+        v
+    }
+
+    #[inline(always)]
+    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<[f32; 4]> {
+        let mut out = [0f32; 4];
+        for (lane, o) in out.iter_mut().enumerate() {
+            let x = acc[lane].wrapping_add(p.bias[lane]) as f32;
+            let c = if x < 0.0 { f.c_neg[lane] } else { f.c[lane] };
+            let t = (x * f.m[lane] + c).max(f.lo[lane]).min(f.hi[lane]);
+            *o = t.floor();
+            let frac = t - *o;
+            if frac < f.flag_lo[lane] || frac > f.flag_hi[lane] {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
     #[inline(always)]
     pub fn splat(pair: u32) -> S {
         [i32::from(pair as u16 as i16), i32::from((pair >> 16) as u16 as i16)]
@@ -185,6 +238,20 @@ struct Lanes {
     right: Right,
 }
 
+/// The f32 requantization of four channels (`qint::FloatRequant`'s parameters, per lane).
+#[derive(Debug, Clone, Copy)]
+struct FloatLanes {
+    m: lanes::F,
+    /// `c` for sums `≥ 0` and `< 0`.
+    c: lanes::F,
+    c_neg: lanes::F,
+    /// The activation range minus the zero point, plus one half.
+    lo: lanes::F,
+    hi: lanes::F,
+    flag_lo: lanes::F,
+    flag_hi: lanes::F,
+}
+
 /// The weights of a 1×1 convolution in the kernel's layout, with the requantization parameters
 /// of each group of four channels.
 #[derive(Debug)]
@@ -193,6 +260,9 @@ struct Packed {
     weights: Vec<lanes::W>,
     /// Per group of four channels.
     lanes: Vec<Lanes>,
+    /// Per group of four channels, when every channel can be requantized in f32 (sums and bias
+    /// below 2^22, no left shift).
+    floats: Option<Vec<FloatLanes>>,
 }
 
 /// TFLite's 8-bit 1×1 convolution (stride 1) on centred values: `[…, k]` → `[…, n]`, centred
@@ -295,7 +365,35 @@ impl QPointwise {
             .collect();
         let lo = min.saturating_sub(out.zero_point);
         let hi = max.saturating_sub(out.zero_point).max(lo);
-        Some(QPointwise { k, n, packed: Arc::new(Packed { weights: packed, lanes: groups }), lo, hi })
+        let small = max_sum * 255 + max_bias < 1 << 22;
+        let floats = small
+            .then(|| {
+                (0..blocks * 2)
+                    .map(|g| {
+                        let ps: Option<Vec<FloatRequant>> = (0..4)
+                            .map(|lane| {
+                                let c = g * 4 + lane;
+                                let m = multipliers.get(c).or(multipliers.first()).copied().unwrap_or((0, 0));
+                                FloatRequant::for_multiplier(m, lo, hi, 1.0)
+                            })
+                            .collect();
+                        let ps = ps?;
+                        let lane = |f: fn(&FloatRequant) -> f32| lanes::floats(std::array::from_fn(|i| f(&ps[i])));
+                        Some(FloatLanes {
+                            m: lane(|p| p.m),
+                            c: lane(|p| p.c),
+                            c_neg: lane(|p| p.c_neg),
+                            lo: lane(|p| p.lo),
+                            hi: lane(|p| p.hi),
+                            flag_lo: lane(|p| p.flag_lo),
+                            flag_hi: lane(|p| p.flag_hi),
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .flatten();
+        let packed = Packed { weights: packed, lanes: groups, floats };
+        Some(QPointwise { k, n, packed: Arc::new(packed), lo, hi })
     }
 
     /// Computes `out` (`rows × n` centred values) from `x` (`rows × k` centred values, exact
@@ -333,6 +431,7 @@ impl QPointwise {
         let (x2, x3) = rest.split_at(pairs);
         let packed = &*self.packed;
         for (block, (ws, ls)) in packed.weights.chunks_exact(2 * pairs).zip(packed.lanes.chunks_exact(2)).enumerate() {
+            let fs = packed.floats.as_ref().and_then(|fs| fs.get(2 * block..2 * block + 2));
             let z = lanes::zero();
             let [mut a00, mut a01, mut a10, mut a11, mut a20, mut a21, mut a30, mut a31] = [z; 8];
             for ((((w, &p0), &p1), &p2), &p3) in ws.chunks_exact(2).zip(x0).zip(x1).zip(x2).zip(x3) {
@@ -359,8 +458,22 @@ impl QPointwise {
                 ($r:expr, $lo4:expr, $hi4:expr) => {{
                     let row = row0 + $r;
                     if row < rows {
-                        let low = lanes::requant($lo4, l0, self.lo, self.hi);
-                        let high = lanes::requant($hi4, l1, self.lo, self.hi);
+                        // f32 where it decides (see `qint::FloatRequant`), else the integers.
+                        let (low, high) = match fs {
+                            Some([f0, f1]) => (
+                                match lanes::requant_f32($lo4, l0, f0) {
+                                    Some(v) => v,
+                                    None => lanes::requant($lo4, l0, self.lo, self.hi),
+                                },
+                                match lanes::requant_f32($hi4, l1, f1) {
+                                    Some(v) => v,
+                                    None => lanes::requant($hi4, l1, self.lo, self.hi),
+                                },
+                            ),
+                            _ => {
+                                (lanes::requant($lo4, l0, self.lo, self.hi), lanes::requant($hi4, l1, self.lo, self.hi))
+                            }
+                        };
                         let start = row * n + c0;
                         if let Some(dst) = out.get_mut(start..start + width) {
                             if width == NR {
@@ -469,9 +582,11 @@ mod tests {
             // Full-range values (most outputs clamp or go through large right shifts), and small
             // ones with multipliers near 1, whose outputs stay in range: there every rounding
             // (the doubling high multiply's nudge, the right shift's) shows in the output.
-            for (per_channel, small) in [(false, false), (true, false), (false, true), (true, true)] {
+            // Medium sums (below 2^22 with the bias) and right shifts: f32 requantization
+            // (`qint::FloatRequant`) with the integer one for undecided lanes.
+            for (per_channel, size) in [(false, 0), (true, 0), (false, 1), (true, 1), (false, 2), (true, 2)] {
                 for (min, max) in [(-128, 127), (3, 127), (-20, 90)] {
-                    let (w_max, x_max, b_max) = if small { (3, 5, 20) } else { (255, 255, 100_000) };
+                    let (w_max, x_max, b_max) = [(255, 255, 100_000), (3, 5, 20), (100, 255, 30_000)][size];
                     let weights: Vec<i32> = (0..k * n)
                         .map(|i| match i % 7 {
                             0 => w_max,
@@ -480,17 +595,22 @@ mod tests {
                         })
                         .collect();
                     let bias: Vec<i32> = (0..n).map(|_| (next() % (2 * b_max as u64 + 1)) as i32 - b_max).collect();
-                    let reals = if small {
-                        [0.093_7, 0.3, 0.51, 0.77, 0.999, 1.3, 3.7]
-                    } else {
-                        [1e-6, 0.000_71, 0.011_28, 0.3, 0.999, 1.7, 40.0]
-                    };
+                    let reals = [
+                        [1e-6, 0.000_71, 0.011_28, 0.3, 0.999, 1.7, 40.0],
+                        [0.093_7, 0.3, 0.51, 0.77, 0.999, 1.3, 3.7],
+                        [0.000_4, 0.002_1, 0.011, 0.06, 0.19, 0.37, 0.93],
+                    ][size];
                     let count = if per_channel { n } else { 1 };
                     let multipliers: Vec<(i32, i32)> =
                         (0..count).map(|_| quantize_multiplier(reals[(next() % 7) as usize])).collect();
                     let Some(op) = QPointwise::new(k, n, &weights, &bias, &multipliers, out, (min, max)) else {
                         panic!("no operator for k {k} n {n}");
                     };
+                    // Medium configurations take the f32 path; the others when no multiplier
+                    // shifts left and the sums stay below 2^22.
+                    if size == 2 {
+                        assert!(op.packed.floats.is_some(), "k {k} n {n}: not on the f32 path");
+                    }
                     let x: Vec<f32> = (0..rows * k)
                         .map(|i| match i % 11 {
                             0 => x_max as f32,
@@ -513,7 +633,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(tried, 96);
+        assert_eq!(tried, 144);
     }
 
     /// Sums that could leave i32, and weights that do not fit 16 bits, are refused.

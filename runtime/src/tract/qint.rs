@@ -455,30 +455,36 @@ impl Requant {
 // ----- Requant in f32, checked -----
 
 /// [`Requant`]'s arithmetic in f32 for the common case (one multiplier, the bias inside the
-/// accumulators, no left shift, a right shift of at least [`FloatRequant::MIN_EXPONENT`]), with
-/// TFLite's exact result wherever f32 could round differently.
+/// accumulators, no left shift), with TFLite's exact result wherever f32 could round differently.
 ///
 /// With `p = acc · qm` and `e` the right shift, TFLite's two roundings (`srdhm`, then `rdbpot`)
 /// are one: `floor((p + 2^30 + 2^(30+e)) / 2^(31+e))` for `p ≥ -2^30`, and `2^-e` less inside
-/// the floor otherwise (the ties of the second rounding go away from zero). So the result is
-/// `floor(t)` with `t = acc · M + c`, `M = qm / 2^(31+e)`, `c = 1/2 + 2^-(1+e)`, whenever `t`'s
-/// fractional part is at least `2^-e` (both cases agree then). In f32, `t` is within
-/// [`FloatRequant::ERROR`] of the exact value when `|t| ≤ 2^9` (three roundings of relative error
-/// 2^-24); outside the clamping range (`[lo, hi]`, at most 2^8 in magnitude) the floor does not
-/// matter, so `t` is clamped to `[lo + 1/2, hi + 1/2]` first. Lanes whose fractional part is
-/// closer than that to an integer (about `2^-e` of them) take TFLite's integer arithmetic.
+/// the floor otherwise (the ties of the second rounding go away from zero; for `e = 0` there is
+/// no second rounding and no difference). So the result is `floor(t)` with `t = acc · M + c`,
+/// `M = qm / 2^(31+e)`, `c = 1/2 + 2^-(1+e)` for `acc ≥ 0` and `1/2 - 2^-(1+e)` for `acc < 0`
+/// (the two cases differ only where `-2^30 ≤ p < 0`, where both floors are 0). In f32, `t` is
+/// within [`FloatRequant::ERROR`] of the exact value when `|t| ≤ 2^9` (two roundings of relative
+/// error 2^-24 and the multiplier's); outside the clamping range (`[lo, hi]`, at most 2^8 in
+/// magnitude) the floor does not matter, so `t` is clamped to `[lo + 1/2, hi + 1/2]` first.
+/// Lanes whose fractional part is closer than that to an integer (rare: about 2^-11 of them)
+/// take TFLite's integer arithmetic. For `e ≥ 6`, `Requant` uses one `c` (the first) and flags
+/// the fractions below `2^-e` too, where the two floors could differ: fewer operations.
 #[derive(Debug, Clone, Copy)]
-struct FloatRequant {
-    m: f32,
-    c: f32,
+pub(crate) struct FloatRequant {
+    pub m: f32,
+    /// `c` for accumulators `≥ 0` and `< 0`.
+    pub c: f32,
+    pub c_neg: f32,
     /// `lo + 1/2`, `hi + 1/2`.
-    lo: f32,
-    hi: f32,
+    pub lo: f32,
+    pub hi: f32,
     /// Fractional parts outside `[flag_lo, flag_hi]` take the integer arithmetic.
-    flag_lo: f32,
-    flag_hi: f32,
+    pub flag_lo: f32,
+    pub flag_hi: f32,
     /// The output factor (1: centred outputs; the scale: real ones).
     factor: f32,
+    /// `c` depends on the sign (else `c_neg == c` and the flagged band is `2^-e` wider).
+    signed: bool,
     qm: i32,
     exponent: i32,
     lo_i: i32,
@@ -486,37 +492,50 @@ struct FloatRequant {
 }
 
 impl FloatRequant {
-    /// The smallest right shift taken (larger ones flag fewer lanes: `2^-e` of them).
-    const MIN_EXPONENT: i32 = 4;
     /// A bound on `|t - exact|` for `|t| ≤ 2^9` (about 2^-13.8 by the rounding bound) with room.
     const ERROR: f32 = 1.0 / 4096.0;
 
     /// The f32 path of `r`, when it applies (see the type).
     fn of(r: &Requant, lo_i: i32, hi_i: i32, factor: f32) -> Option<FloatRequant> {
-        let (qm, shift) = match r.multipliers.as_slice() {
+        let multiplier = match r.multipliers.as_slice() {
             [] => (0, 0),
             [one] => *one,
             _ => return None,
         };
+        if !r.small_accs || !r.bias.is_empty() {
+            return None;
+        }
+        let signed = Self::for_multiplier(multiplier, lo_i, hi_i, factor)?;
+        // Large right shifts: one `c` for all and `2^-e` more flagged (both floors agree when
+        // the fraction is at least `2^-e`): two operations fewer per four values, and few
+        // more lanes to recompute.
+        Some(if signed.exponent >= 6 {
+            let flag_lo = Self::ERROR + (-f64::from(signed.exponent)).exp2() as f32;
+            FloatRequant { c_neg: signed.c, flag_lo, signed: false, ..signed }
+        } else {
+            signed
+        })
+    }
+
+    /// The f32 path of TFLite multiplier `(qm, shift)` for accumulators below 2^22 (bias
+    /// included), clamped to `[lo_i, hi_i]`, times `factor`, when it applies.
+    pub(crate) fn for_multiplier((qm, shift): (i32, i32), lo_i: i32, hi_i: i32, factor: f32) -> Option<FloatRequant> {
         let exponent = -shift;
-        let applies = r.small_accs
-            && r.bias.is_empty()
-            && qm >= 0
-            && (Self::MIN_EXPONENT..=31).contains(&exponent)
-            && lo_i.abs() <= 256
-            && hi_i.abs() <= 256;
+        let applies = qm >= 0 && (0..=31).contains(&exponent) && lo_i.abs() <= 256 && hi_i.abs() <= 256;
         if !applies {
             return None;
         }
         let scale = (-f64::from(31 + exponent)).exp2();
         Some(FloatRequant {
             m: (f64::from(qm) * scale) as f32,
-            c: (0.5 + (-f64::from(1 + exponent)).exp2()) as f32,
+            c: if exponent == 0 { 0.5 } else { (0.5 + (-f64::from(1 + exponent)).exp2()) as f32 },
+            c_neg: if exponent == 0 { 0.5 } else { (0.5 - (-f64::from(1 + exponent)).exp2()) as f32 },
             lo: lo_i as f32 + 0.5,
             hi: hi_i as f32 + 0.5,
-            flag_lo: Self::ERROR + (-f64::from(exponent)).exp2() as f32,
+            flag_lo: Self::ERROR,
             flag_hi: 1.0 - Self::ERROR,
             factor,
+            signed: true,
             qm,
             exponent,
             lo_i,
@@ -534,8 +553,14 @@ impl FloatRequant {
     /// Requantizes `xs` in place.
     fn apply_in_place(&self, xs: &mut [f32]) {
         let mut fours = xs.chunks_exact_mut(4);
-        for x in &mut fours {
-            self.four(x);
+        if self.signed {
+            for x in &mut fours {
+                self.four::<true>(x);
+            }
+        } else {
+            for x in &mut fours {
+                self.four::<false>(x);
+            }
         }
         for x in fours.into_remainder() {
             *x = self.exact(*x);
@@ -545,10 +570,16 @@ impl FloatRequant {
     /// Four accumulators, in place.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[inline(always)]
-    fn four(&self, x: &mut [f32]) {
+    fn four<const SIGNED: bool>(&self, x: &mut [f32]) {
         use core::arch::wasm32::*;
         let &mut [a, b, c, d] = x else { return };
-        let t = f32x4_add(f32x4_mul(f32x4(a, b, c, d), f32x4_splat(self.m)), f32x4_splat(self.c));
+        let acc = f32x4(a, b, c, d);
+        let c = if SIGNED {
+            v128_bitselect(f32x4_splat(self.c_neg), f32x4_splat(self.c), f32x4_lt(acc, f32x4_splat(0.0)))
+        } else {
+            f32x4_splat(self.c)
+        };
+        let t = f32x4_add(f32x4_mul(acc, f32x4_splat(self.m)), c);
         let t = f32x4_pmin(f32x4_pmax(t, f32x4_splat(self.lo)), f32x4_splat(self.hi));
         let q = f32x4_floor(t);
         let frac = f32x4_sub(t, q);
@@ -571,11 +602,12 @@ impl FloatRequant {
     /// Four accumulators, in place: the same arithmetic lane by lane.
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     #[inline(always)]
-    fn four(&self, x: &mut [f32]) {
+    fn four<const SIGNED: bool>(&self, x: &mut [f32]) {
         let mut q = [0f32; 4];
         let mut flagged = false;
         for (q, &a) in q.iter_mut().zip(x.iter()) {
-            let t = (a * self.m + self.c).max(self.lo).min(self.hi);
+            let c = if SIGNED && a < 0.0 { self.c_neg } else { self.c };
+            let t = (a * self.m + c).max(self.lo).min(self.hi);
             *q = t.floor();
             let frac = t - *q;
             flagged |= frac < self.flag_lo || frac > self.flag_hi;
@@ -1480,8 +1512,8 @@ mod tests {
         }
     }
 
-    /// `Requant`'s f32 path gives TFLite's values: for right shifts from its smallest up, a
-    /// multiplier of exactly 2^-e among them, every accumulator whose result is not clamped (and
+    /// `Requant`'s f32 path gives TFLite's values: for right shifts from 0 to 14, multipliers
+    /// of exactly 2^-e among them, every accumulator whose result is not clamped (and
     /// a margin around the clamping range), random ones up to 2^22 beyond; int8 and uint8,
     /// activation ranges, centred and real outputs.
     #[test]
@@ -1502,6 +1534,12 @@ mod tests {
             (0.003_11, TensorKind::UInt8, 3, (3, 140), false),
             (0.000_77, TensorKind::Int8, -128, (-128, 127), true),
             (0.000_061, TensorKind::Int8, 7, (7, 127), true),
+            (0.93, TensorKind::Int8, 0, (-128, 127), true),
+            (0.5, TensorKind::Int8, -1, (-128, 127), true),
+            (0.37, TensorKind::UInt8, 128, (0, 255), true),
+            (0.25, TensorKind::Int8, 4, (-128, 127), true),
+            (0.19, TensorKind::UInt8, 128, (0, 255), false),
+            (0.093, TensorKind::Int8, -3, (-100, 127), true),
         ];
         for (real, kind, zero_point, (min, max), centred) in configs {
             let out = Q8 { scale: 0.05, zero_point, kind };
