@@ -433,7 +433,10 @@ impl Requant {
         let lo = self.min.saturating_sub(zero_point);
         let hi = self.max.saturating_sub(zero_point).max(lo);
         let factor = if self.centred { 1.0 } else { self.out.scale };
-        if let Some(f32_path) = FloatRequant::of(self, lo, hi, factor) {
+        // The f32 path where it was measured faster: wasm SIMD (see `int_gemm`).
+        if int_gemm()
+            && let Some(f32_path) = FloatRequant::of(self, lo, hi, factor)
+        {
             f32_path.apply_in_place(xs);
             return;
         }
@@ -808,9 +811,12 @@ struct ExactF32 {
     bound: i64,
 }
 
-/// Whether 1×1 convolutions run on [`QPointwise`]: in wasm SIMD builds, where its 16-bit dot
-/// products beat tract's f32 kernel four to one (native builds keep tract's AVX/FMA kernels);
-/// tests turn it on natively ([`force_int_gemm`]).
+/// Whether the wasm SIMD engine's kernels run: 1×1 convolutions on [`QPointwise`] (its 16-bit
+/// dot products beat tract's f32 kernel four to one) and `Requant` on [`FloatRequant`] (twice as
+/// fast as the integer path there). In wasm SIMD builds only: native builds keep tract's
+/// AVX/FMA kernels and `Requant`'s integer loop, which LLVM vectorises for AVX, and wasm builds
+/// without SIMD measured the scalar f32 path no faster; tests turn it on natively
+/// ([`force_int_gemm`]).
 fn int_gemm() -> bool {
     #[cfg(test)]
     if let Some(forced) = FORCE_INT_GEMM.get() {
@@ -1519,6 +1525,8 @@ mod tests {
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn requant_in_f32_is_exact() {
+        // Natively too (the f32 path runs in wasm SIMD builds; see `int_gemm`).
+        force_int_gemm(Some(true));
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -1560,6 +1568,7 @@ mod tests {
                 assert_eq!(g, want, "acc {a}, multiplier {real} (qm {qm}, shift {shift})");
             }
         }
+        force_int_gemm(None);
     }
 
     /// The centred loop of ADD, SUB and MUL gives the scalar kernel's values for every pair of
