@@ -374,18 +374,23 @@ impl Requant {
         self.multipliers.len().max(self.bias.len()).max(1)
     }
 
+    /// The clamping range minus the zero point and the output factor: clamping `q` to the range
+    /// minus the zero point is clamping `q + zero_point` to the range (saturation included), then
+    /// taking the zero point off again; centred outputs are `q - zero_point` itself (times 1,
+    /// exactly), real ones times the scale.
+    fn output(&self) -> (i32, i32, f32) {
+        let zero_point = self.out.zero_point;
+        let lo = self.min.saturating_sub(zero_point);
+        let hi = self.max.saturating_sub(zero_point).max(lo);
+        (lo, hi, if self.centred { 1.0 } else { self.out.scale })
+    }
+
     /// Requantizes `accs` (channel-last) into `out` (of the same length).
     fn apply<T: Copy>(&self, accs: &[T], to_i32: impl Fn(T) -> i32, out: &mut [f32]) {
         let channels = self.channels();
         let single = self.multipliers.first().copied().unwrap_or((0, 0));
         let bias: Vec<i32> = (0..channels).map(|c| self.bias.get(c).copied().unwrap_or(0)).collect();
-        // Clamping `q` to the range minus the zero point is clamping `q + zero_point` to the range
-        // (saturation included), then taking the zero point off again.
-        let zero_point = self.out.zero_point;
-        let lo = self.min.saturating_sub(zero_point);
-        let hi = self.max.saturating_sub(zero_point).max(lo);
-        // Centred outputs are `q - zero_point` itself (times 1, exactly).
-        let factor = if self.centred { 1.0 } else { self.out.scale };
+        let (lo, hi, factor) = self.output();
         let one = |a: i32, qm: i32, shift: i32, bias: i32| {
             mul_by_qm(a.wrapping_add(bias), qm, shift).clamp(lo, hi) as f32 * factor
         };
@@ -429,10 +434,7 @@ impl Requant {
     /// Requantizes f32 accumulators in place: block by block through a small buffer (a whole
     /// number of positions), so that no second tensor is allocated and written.
     fn apply_in_place(&self, xs: &mut [f32]) {
-        let zero_point = self.out.zero_point;
-        let lo = self.min.saturating_sub(zero_point);
-        let hi = self.max.saturating_sub(zero_point).max(lo);
-        let factor = if self.centred { 1.0 } else { self.out.scale };
+        let (lo, hi, factor) = self.output();
         // The f32 path where it was measured faster: wasm SIMD (see `int_gemm`).
         if int_gemm()
             && let Some(f32_path) = FloatRequant::of(self, lo, hi, factor)
