@@ -73,7 +73,7 @@ mod lanes {
     /// [`requant`] in f32 (`qint::FloatRequant`'s arithmetic, per lane): `None` when a lane's
     /// fraction is too near an integer for f32 to decide, then [`requant`] gives the values.
     #[inline(always)]
-    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<[f32; 4]> {
+    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<F> {
         let x = i32x4_add(acc, p.bias);
         let c = v128_bitselect(f.c_neg, f.c, i32x4_lt(x, i32x4_splat(0)));
         let t = f32x4_add(f32x4_mul(f32x4_convert_i32x4(x), f.m), c);
@@ -84,12 +84,14 @@ mod lanes {
         if v128_any_true(flagged) {
             return None;
         }
-        Some([
-            f32x4_extract_lane::<0>(q),
-            f32x4_extract_lane::<1>(q),
-            f32x4_extract_lane::<2>(q),
-            f32x4_extract_lane::<3>(q),
-        ])
+        Some(q)
+    }
+
+    /// One `v128.store` (extracting the lanes and storing them one by one is eight
+    /// instructions).
+    #[inline(always)]
+    pub fn store(v: F, out: &mut [f32; 4]) {
+        *out = bytemuck::cast(v);
     }
 
     #[inline(always)]
@@ -107,7 +109,7 @@ mod lanes {
     /// 2^left`, the rounding doubling high multiply by `qm`, the rounding right shift, the
     /// clamp; as f32.
     #[inline(always)]
-    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> [f32; 4] {
+    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> F {
         let x = i32x4_mul(i32x4_add(acc, p.bias), p.left);
         let nudge = i64x2_splat(1 << 30);
         // Only the low 32 bits of each shifted product are kept, and they are the same for a
@@ -140,8 +142,7 @@ mod lanes {
                 )
             }
         };
-        let x = f32x4_convert_i32x4(i32x4_max(i32x4_min(x, i32x4_splat(hi)), i32x4_splat(lo)));
-        [f32x4_extract_lane::<0>(x), f32x4_extract_lane::<1>(x), f32x4_extract_lane::<2>(x), f32x4_extract_lane::<3>(x)]
+        f32x4_convert_i32x4(i32x4_max(i32x4_min(x, i32x4_splat(hi)), i32x4_splat(lo)))
     }
 }
 
@@ -175,7 +176,7 @@ mod lanes {
     }
 
     #[inline(always)]
-    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<[f32; 4]> {
+    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<F> {
         let mut out = [0f32; 4];
         for (lane, o) in out.iter_mut().enumerate() {
             let x = acc[lane].wrapping_add(p.bias[lane]) as f32;
@@ -188,6 +189,11 @@ mod lanes {
             }
         }
         Some(out)
+    }
+
+    #[inline(always)]
+    pub fn store(v: F, out: &mut [f32; 4]) {
+        *out = v;
     }
 
     #[inline(always)]
@@ -206,7 +212,7 @@ mod lanes {
     }
 
     #[inline(always)]
-    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> [f32; 4] {
+    pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> F {
         let mut out = [0f32; 4];
         for (lane, o) in out.iter_mut().enumerate() {
             let x = acc[lane].wrapping_add(p.bias[lane]).wrapping_mul(p.left[lane]);
@@ -476,12 +482,14 @@ impl QPointwise {
                         };
                         let start = row * n + c0;
                         if let Some(dst) = out.get_mut(start..start + width) {
-                            if width == NR {
-                                let (a, b) = dst.split_at_mut(4);
-                                a.copy_from_slice(&low);
-                                b.copy_from_slice(&high);
+                            if let ([a, b], []) = dst.as_chunks_mut::<4>() {
+                                lanes::store(low, a);
+                                lanes::store(high, b);
                             } else {
-                                for (d, &v) in dst.iter_mut().zip(low.iter().chain(&high)) {
+                                let mut both = [[0f32; 4]; 2];
+                                lanes::store(low, &mut both[0]);
+                                lanes::store(high, &mut both[1]);
+                                for (d, &v) in dst.iter_mut().zip(both.as_flattened()) {
                                     *d = v;
                                 }
                             }
