@@ -199,6 +199,11 @@ pub(crate) fn depthwise_conv_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Out
     let to = tvec!(kh.to_dim(), kw.to_dim(), c.to_dim(), (o / c).to_dim());
     let to_hwio = AxisOp::Reshape(0, from, to);
     if let Some(layer) = qint::int_layer(ctx, 3, o, act)? {
+        if o == c
+            && let Some(y) = qint::depthwise(ctx, &layer, x, &window, [h, wd])?
+        {
+            return Ok(tvec!(y));
+        }
         let y = qint::conv(ctx, layer, x, window.pool_spec(c, o), KernelFormat::HWIO, c, |ctx, w| {
             ctx.wire1(to_hwio.clone(), &[w])
         })?;

@@ -32,6 +32,7 @@ mod import;
 mod math;
 mod nn;
 mod pool;
+mod qdepthwise;
 mod qgemm;
 mod qint;
 mod quant;

@@ -510,6 +510,11 @@ impl FloatRequant {
         if !r.small_accs || !r.bias.is_empty() {
             return None;
         }
+        Self::tuned(multiplier, lo_i, hi_i, factor)
+    }
+
+    /// [`FloatRequant::for_multiplier`], with one `c` for large right shifts.
+    pub(crate) fn tuned(multiplier: (i32, i32), lo_i: i32, hi_i: i32, factor: f32) -> Option<FloatRequant> {
         let signed = Self::for_multiplier(multiplier, lo_i, hi_i, factor)?;
         // Large right shifts: one `c` for all and `2^-e` more flagged (both floors agree when
         // the fraction is at least `2^-e`): two operations fewer per four values, and few
@@ -573,54 +578,177 @@ impl FloatRequant {
     }
 
     /// Four accumulators, in place.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[inline(always)]
     fn four<const SIGNED: bool>(&self, x: &mut [f32]) {
-        use core::arch::wasm32::*;
-        let &mut [a, b, c, d] = x else { return };
-        let acc = f32x4(a, b, c, d);
-        let c = if SIGNED {
-            v128_bitselect(f32x4_splat(self.c_neg), f32x4_splat(self.c), f32x4_lt(acc, f32x4_splat(0.0)))
-        } else {
-            f32x4_splat(self.c)
-        };
-        let t = f32x4_add(f32x4_mul(acc, f32x4_splat(self.m)), c);
-        let t = f32x4_pmin(f32x4_pmax(t, f32x4_splat(self.lo)), f32x4_splat(self.hi));
-        let q = f32x4_floor(t);
-        let frac = f32x4_sub(t, q);
-        let flagged = v128_or(f32x4_lt(frac, f32x4_splat(self.flag_lo)), f32x4_gt(frac, f32x4_splat(self.flag_hi)));
-        if v128_any_true(flagged) {
-            for x in x.iter_mut() {
-                *x = self.exact(*x);
+        let Ok(x) = <&mut [f32; 4]>::try_from(x) else { return };
+        match self.requant4::<SIGNED>(f4::load(x)) {
+            Some(q) => f4::store(f4::mul(q, f4::splat(self.factor)), x),
+            None => {
+                for x in x.iter_mut() {
+                    *x = self.exact(*x);
+                }
             }
-        } else {
-            let q = f32x4_mul(q, f32x4_splat(self.factor));
-            x.copy_from_slice(&[
-                f32x4_extract_lane::<0>(q),
-                f32x4_extract_lane::<1>(q),
-                f32x4_extract_lane::<2>(q),
-                f32x4_extract_lane::<3>(q),
-            ]);
         }
     }
 
-    /// Four accumulators, in place: the same arithmetic lane by lane.
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    /// The requantized values of four f32 accumulators (bias included) before the output
+    /// factor, or `None` when a lane's fraction is too near an integer for f32 to decide (then
+    /// [`FloatRequant::exact`] gives the values).
     #[inline(always)]
-    fn four<const SIGNED: bool>(&self, x: &mut [f32]) {
-        let mut q = [0f32; 4];
-        let mut flagged = false;
-        for (q, &a) in q.iter_mut().zip(x.iter()) {
-            let c = if SIGNED && a < 0.0 { self.c_neg } else { self.c };
-            let t = (a * self.m + c).max(self.lo).min(self.hi);
-            *q = t.floor();
-            let frac = t - *q;
-            flagged |= frac < self.flag_lo || frac > self.flag_hi;
+    pub(crate) fn requant4<const SIGNED: bool>(&self, acc: f4::F4) -> Option<f4::F4> {
+        let c = if SIGNED { f4::select_neg(acc, f4::splat(self.c_neg), f4::splat(self.c)) } else { f4::splat(self.c) };
+        let t = f4::add(f4::mul(acc, f4::splat(self.m)), c);
+        let t = f4::min(f4::max(t, f4::splat(self.lo)), f4::splat(self.hi));
+        let q = f4::floor(t);
+        let frac = f4::sub(t, q);
+        if f4::any_outside(frac, f4::splat(self.flag_lo), f4::splat(self.flag_hi)) { None } else { Some(q) }
+    }
+
+    /// Whether `c` depends on the accumulator's sign (see [`FloatRequant::requant4`]'s `SIGNED`).
+    pub(crate) fn signed(&self) -> bool {
+        self.signed
+    }
+
+    /// [`FloatRequant::exact`] without the output factor, for kernels with centred outputs.
+    #[inline(always)]
+    pub(crate) fn exact_centred(&self, acc: f32) -> f32 {
+        mul_by_qm_unsaturated(small_f32_to_i32(acc), self.qm, -self.exponent).clamp(self.lo_i, self.hi_i) as f32
+    }
+}
+
+/// Four f32 lanes: wasm SIMD's `v128` when the build has `simd128`, an array otherwise (the same
+/// arithmetic lane by lane, which the native tests check).
+pub(crate) mod f4 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    mod imp {
+        use core::arch::wasm32::*;
+
+        pub type F4 = v128;
+
+        /// One `v128.load` (`f32x4(x[0], …)` is four loads and three lane replacements).
+        #[inline(always)]
+        pub fn load(x: &[f32; 4]) -> F4 {
+            bytemuck::cast(*x)
         }
-        for (x, q) in x.iter_mut().zip(q) {
-            *x = if flagged { self.exact(*x) } else { q * self.factor };
+
+        /// One `v128.store`.
+        #[inline(always)]
+        pub fn store(v: F4, out: &mut [f32; 4]) {
+            *out = bytemuck::cast(v);
+        }
+
+        #[inline(always)]
+        pub fn splat(v: f32) -> F4 {
+            f32x4_splat(v)
+        }
+
+        #[inline(always)]
+        pub fn add(a: F4, b: F4) -> F4 {
+            f32x4_add(a, b)
+        }
+
+        #[inline(always)]
+        pub fn sub(a: F4, b: F4) -> F4 {
+            f32x4_sub(a, b)
+        }
+
+        #[inline(always)]
+        pub fn mul(a: F4, b: F4) -> F4 {
+            f32x4_mul(a, b)
+        }
+
+        /// `min` and `max` as wasm's `pmin`/`pmax` (x86's `minps`/`maxps`): no NaN handling.
+        #[inline(always)]
+        pub fn min(a: F4, b: F4) -> F4 {
+            f32x4_pmin(a, b)
+        }
+
+        #[inline(always)]
+        pub fn max(a: F4, b: F4) -> F4 {
+            f32x4_pmax(a, b)
+        }
+
+        #[inline(always)]
+        pub fn floor(a: F4) -> F4 {
+            f32x4_floor(a)
+        }
+
+        /// Per lane, `neg` where `x < 0`, else `pos`.
+        #[inline(always)]
+        pub fn select_neg(x: F4, neg: F4, pos: F4) -> F4 {
+            v128_bitselect(neg, pos, f32x4_lt(x, f32x4_splat(0.0)))
+        }
+
+        /// Whether a lane of `x` is below `lo` or above `hi`.
+        #[inline(always)]
+        pub fn any_outside(x: F4, lo: F4, hi: F4) -> bool {
+            v128_any_true(v128_or(f32x4_lt(x, lo), f32x4_gt(x, hi)))
         }
     }
+
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    mod imp {
+        pub type F4 = [f32; 4];
+
+        #[inline(always)]
+        pub fn load(x: &[f32; 4]) -> F4 {
+            *x
+        }
+
+        #[inline(always)]
+        pub fn store(v: F4, out: &mut [f32; 4]) {
+            *out = v;
+        }
+
+        #[inline(always)]
+        pub fn splat(v: f32) -> F4 {
+            [v; 4]
+        }
+
+        #[inline(always)]
+        pub fn add(a: F4, b: F4) -> F4 {
+            std::array::from_fn(|i| a[i] + b[i])
+        }
+
+        #[inline(always)]
+        pub fn sub(a: F4, b: F4) -> F4 {
+            std::array::from_fn(|i| a[i] - b[i])
+        }
+
+        #[inline(always)]
+        pub fn mul(a: F4, b: F4) -> F4 {
+            std::array::from_fn(|i| a[i] * b[i])
+        }
+
+        /// wasm's `pmin`: `b < a ? b : a`.
+        #[inline(always)]
+        pub fn min(a: F4, b: F4) -> F4 {
+            std::array::from_fn(|i| if b[i] < a[i] { b[i] } else { a[i] })
+        }
+
+        /// wasm's `pmax`: `a < b ? b : a`.
+        #[inline(always)]
+        pub fn max(a: F4, b: F4) -> F4 {
+            std::array::from_fn(|i| if a[i] < b[i] { b[i] } else { a[i] })
+        }
+
+        #[inline(always)]
+        pub fn floor(a: F4) -> F4 {
+            a.map(f32::floor)
+        }
+
+        #[inline(always)]
+        pub fn select_neg(x: F4, neg: F4, pos: F4) -> F4 {
+            std::array::from_fn(|i| if x[i] < 0.0 { neg[i] } else { pos[i] })
+        }
+
+        #[inline(always)]
+        pub fn any_outside(x: F4, lo: F4, hi: F4) -> bool {
+            (0..4).any(|i| x[i] < lo[i] || x[i] > hi[i])
+        }
+    }
+
+    pub(crate) use imp::*;
 }
 
 impl Op for Requant {
@@ -915,6 +1043,37 @@ pub(crate) fn conv(
     let y = ctx.wire1(layer.requant, &[acc])?;
     ctx.quantized_exactly();
     Ok(y)
+}
+
+/// Wires a depthwise convolution with depth multiplier 1 (weights `[1, kh, kw, c]`) of `x`
+/// (real values, spatial size `hw`) as [`QDepthwise`](super::qdepthwise::QDepthwise) where it
+/// applies: wasm SIMD builds (see [`int_gemm`]), f32 sums exact and below 2^22 with the bias,
+/// one multiplier that requantizes in f32 ([`FloatRequant`]). `None`: wire [`conv`] instead.
+pub(crate) fn depthwise(
+    ctx: &mut OpCtx<'_, '_>,
+    layer: &IntLayer,
+    x: OutletId,
+    window: &super::conv::Window,
+    hw: [usize; 2],
+) -> TractResult<Option<OutletId>> {
+    if !int_gemm() {
+        return Ok(None);
+    }
+    let Some(ExactF32 { weights, bias: Some(bias), bound }) = exact_f32_weights(layer)? else { return Ok(None) };
+    if bound >= 1 << 22 {
+        return Ok(None);
+    }
+    let requant = Requant { bias: vec![], centred: true, small_accs: true, ..layer.requant.clone() };
+    let (lo, hi, factor) = requant.output();
+    let Some(float) = FloatRequant::of(&requant, lo, hi, factor) else { return Ok(None) };
+    let weights = weights.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+    let bias = bias.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+    let geometry = super::qdepthwise::Geometry::new(window, hw);
+    let Some(op) = super::qdepthwise::QDepthwise::new(weights, bias, geometry, float) else { return Ok(None) };
+    let cx = centred_input(ctx, x, layer.input)?;
+    let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
+    ctx.quantized_exactly();
+    Ok(Some(y))
 }
 
 /// Wires an exact integer fully connected layer on `x` (real values, `[rows, k]`).

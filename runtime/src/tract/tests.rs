@@ -1129,7 +1129,8 @@ fn quantized_chains_hand_centred_values_from_kernel_to_kernel() {
 }
 
 /// Runs a MobileNet-like uint8 chain whole, checks it against its layers run one by one, and
-/// returns every layer's output; `int_gemm`: 1×1 convolutions on `qgemm::QPointwise`.
+/// returns every layer's output; `int_gemm`: 1×1 convolutions on `qgemm::QPointwise`, the
+/// depthwise one on `qdepthwise::QDepthwise`.
 fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     super::qint::force_int_gemm(Some(int_gemm));
     // The quantization (scale, zero point) of x and of each layer's output.
@@ -1244,6 +1245,8 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     assert_eq!(centring, 1, "{names:?}");
     let pointwise = names.iter().filter(|n| n.contains("QPointwise")).count();
     assert_eq!(pointwise, if int_gemm { 4 } else { 0 }, "{names:?}");
+    let depthwise = names.iter().filter(|n| n.contains("QDepthwise")).count();
+    assert_eq!(depthwise, if int_gemm { 1 } else { 0 }, "{names:?}");
     let pools = names.iter().filter(|n| n.contains("QAvgPool")).count();
     assert_eq!(pools, 1, "{names:?}");
 
