@@ -556,8 +556,7 @@ impl FloatRequant {
     /// TFLite's arithmetic for one accumulator.
     #[inline(always)]
     fn exact(&self, acc: f32) -> f32 {
-        mul_by_qm_unsaturated(small_f32_to_i32(acc), self.qm, -self.exponent).clamp(self.lo_i, self.hi_i) as f32
-            * self.factor
+        self.exact_centred(acc) * self.factor
     }
 
     /// Requantizes `xs` in place.
@@ -609,7 +608,8 @@ impl FloatRequant {
         self.signed
     }
 
-    /// [`FloatRequant::exact`] without the output factor, for kernels with centred outputs.
+    /// TFLite's arithmetic for one accumulator, without the output factor (for kernels with
+    /// centred outputs).
     #[inline(always)]
     pub(crate) fn exact_centred(&self, acc: f32) -> f32 {
         mul_by_qm_unsaturated(small_f32_to_i32(acc), self.qm, -self.exponent).clamp(self.lo_i, self.hi_i) as f32
