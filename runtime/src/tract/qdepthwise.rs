@@ -20,8 +20,7 @@ use std::sync::Arc;
 use tract_core::internal::*;
 
 use super::conv::Window;
-use super::qint::{FloatRequant, f4};
-use crate::tflite::Padding;
+use super::qint::{FloatRequant, f4, out_and_pad};
 
 /// The spatial geometry of one depthwise convolution, on concrete sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +44,9 @@ impl Geometry {
         let mut output = [0; 2];
         let mut pad = [0; 2];
         for axis in 0..2 {
-            let (input, stride) = (hw[axis], window.stride[axis]);
+            // The window's extent with its dilation, as a pool's window.
             let field = window.kernel[axis].saturating_sub(1) * window.dilation[axis] + 1;
-            output[axis] = match window.padding {
-                Padding::Same => input.div_ceil(stride),
-                Padding::Valid => (input + 1).saturating_sub(field).div_ceil(stride),
-            };
-            pad[axis] = match window.padding {
-                Padding::Same => ((output[axis].saturating_sub(1) * stride + field).saturating_sub(input)) / 2,
-                Padding::Valid => 0,
-            };
+            (output[axis], pad[axis]) = out_and_pad(window.padding, hw[axis], field, window.stride[axis]);
         }
         Geometry { input: hw, output, kernel: window.kernel, stride: window.stride, dilation: window.dilation, pad }
     }
@@ -150,21 +142,14 @@ impl QDepthwise {
         x.chunks_exact(image_in).zip(out.chunks_exact_mut(image_out))
     }
 
-    /// The input pixel (all its channels) under tap `(ky, kx)` of output position `(oy, ox)`,
-    /// or `zeros` (`c` zeros: the centred padding) outside the input.
+    /// The input pixel (all its channels) at row `iy` and column `ix` ([`Geometry::input_at`]),
+    /// or `zeros` (`c` zeros: the centred padding) when either is outside the input.
     #[inline(always)]
-    fn pixel<'a>(
-        &self,
-        x: &'a [f32],
-        zeros: &'a [f32],
-        (oy, ox): (usize, usize),
-        (ky, kx): (usize, usize),
-    ) -> &'a [f32] {
-        let g = &self.geometry;
+    fn pixel<'a>(&self, x: &'a [f32], zeros: &'a [f32], iy: Option<usize>, ix: Option<usize>) -> &'a [f32] {
         let c = self.channels;
-        match (g.input_at(0, oy, ky), g.input_at(1, ox, kx)) {
+        match (iy, ix) {
             (Some(iy), Some(ix)) => {
-                let at = (iy * g.input[1] + ix) * c;
+                let at = (iy * self.geometry.input[1] + ix) * c;
                 x.get(at..at + c).unwrap_or(zeros)
             }
             _ => zeros,
@@ -200,16 +185,8 @@ impl QDepthwise {
         let n = c / 4;
         let rows: [Option<usize>; KH] = std::array::from_fn(|ky| g.input_at(0, oy, ky));
         let columns: [Option<usize>; KW] = std::array::from_fn(|kx| g.input_at(1, ox, kx));
-        let pixel = |ky: usize, kx: usize| -> &[f32] {
-            match (rows[ky], columns[kx]) {
-                (Some(iy), Some(ix)) => {
-                    let at = (iy * g.input[1] + ix) * c;
-                    x.get(at..at + c).unwrap_or(zeros)
-                }
-                _ => zeros,
-            }
-        };
-        let xs: [[&[f32]; KW]; KH] = std::array::from_fn(|ky| std::array::from_fn(|kx| pixel(ky, kx)));
+        let xs: [[&[f32]; KW]; KH] =
+            std::array::from_fn(|ky| std::array::from_fn(|kx| self.pixel(x, zeros, rows[ky], columns[kx])));
         let xq = xs.map(|row| row.map(|s| s.as_chunks::<4>().0));
         let (dq, rest) = dst.as_chunks_mut::<4>();
         if xq.iter().flatten().any(|s| s.len() < n) || dq.len() < n {
@@ -250,7 +227,7 @@ impl QDepthwise {
                 let (oy, ox) = (p / g.output[1], p % g.output[1]);
                 dst.copy_from_slice(&self.bias);
                 for t in 0..kh * kw {
-                    let xs = self.pixel(x, &zeros, (oy, ox), (t / kw, t % kw));
+                    let xs = self.pixel(x, &zeros, g.input_at(0, oy, t / kw), g.input_at(1, ox, t % kw));
                     let ws = self.weights.get(t * c..(t + 1) * c).unwrap_or(&zeros);
                     for ((d, &x), &w) in dst.iter_mut().zip(xs).zip(ws) {
                         *d += x * w;
@@ -327,6 +304,7 @@ impl TypedOp for QDepthwise {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tflite::Padding;
     use crate::tract::qint::{mul_by_qm, quantize_multiplier};
 
     /// TFLite's depthwise convolution (multiplier 1) in i32, requantized, centred.

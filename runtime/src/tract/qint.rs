@@ -1412,7 +1412,7 @@ impl TypedOp for QAvgPool {
 }
 
 /// TFLite's output size and leading padding of a window along one axis.
-fn out_and_pad(padding: Padding, input: usize, kernel: usize, stride: usize) -> (usize, usize) {
+pub(crate) fn out_and_pad(padding: Padding, input: usize, kernel: usize, stride: usize) -> (usize, usize) {
     let out = match padding {
         Padding::Same => input.div_ceil(stride),
         Padding::Valid => (input + 1).saturating_sub(kernel).div_ceil(stride),
