@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use tract_core::internal::*;
 
-use super::qint::{FloatRequant, Q8, rdbpot, small_f32_to_i32};
+use super::qint::{FloatRequant, Q8, f4, rdbpot, small_f32_to_i32};
 
 /// Rows (positions) per tile.
 const MR: usize = 4;
@@ -85,13 +85,6 @@ mod lanes {
             return None;
         }
         Some(q)
-    }
-
-    /// One `v128.store` (extracting the lanes and storing them one by one is eight
-    /// instructions).
-    #[inline(always)]
-    pub fn store(v: F, out: &mut [f32; 4]) {
-        *out = bytemuck::cast(v);
     }
 
     #[inline(always)]
@@ -189,11 +182,6 @@ mod lanes {
             }
         }
         Some(out)
-    }
-
-    #[inline(always)]
-    pub fn store(v: F, out: &mut [f32; 4]) {
-        *out = v;
     }
 
     #[inline(always)]
@@ -483,12 +471,12 @@ impl QPointwise {
                         let start = row * n + c0;
                         if let Some(dst) = out.get_mut(start..start + width) {
                             if let ([a, b], []) = dst.as_chunks_mut::<4>() {
-                                lanes::store(low, a);
-                                lanes::store(high, b);
+                                f4::store(low, a);
+                                f4::store(high, b);
                             } else {
                                 let mut both = [[0f32; 4]; 2];
-                                lanes::store(low, &mut both[0]);
-                                lanes::store(high, &mut both[1]);
+                                f4::store(low, &mut both[0]);
+                                f4::store(high, &mut both[1]);
                                 for (d, &v) in dst.iter_mut().zip(both.as_flattened()) {
                                     *d = v;
                                 }
