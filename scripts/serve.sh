@@ -6,4 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
+# Trunk canonicalises its watch-ignore paths at start and exits when one is missing: the editor's
+# bundle folder (Trunk.toml [watch]) only appears with the first build's pre_build hook, so a
+# fresh clone has none yet.
+mkdir -p app/editor/dist
 exec trunk serve --release --locked --address "${ADDRESS:-127.0.0.1}" --port "${PORT:-8089}"
