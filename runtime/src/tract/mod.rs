@@ -31,6 +31,7 @@ mod custom;
 mod import;
 mod math;
 mod nn;
+mod outputs;
 mod pool;
 mod qdepthwise;
 mod qgemm;
@@ -93,6 +94,9 @@ struct Port {
 /// A loaded, optimised model.
 pub struct TractModel {
     plan: Arc<TypedRunnableModel>,
+    /// The plan's run state, kept from run to run (one tract session): the integer kernels take
+    /// their output tensors of the last run back (`outputs`) instead of zeroing new ones.
+    state: TypedSimpleState,
     inputs: Vec<Port>,
     outputs: Vec<Port>,
 }
@@ -317,7 +321,8 @@ impl TractModel {
         target.select_output_outlets(&outlets).map_err(|e| import_error(e, "selecting the outputs".into()))?;
         let optimized = target.into_optimized().map_err(|e| import_error(e, "optimising the model".into()))?;
         let plan = optimized.into_runnable().map_err(|e| import_error(e, "planning the model".into()))?;
-        Ok(TractModel { plan, inputs: in_ports, outputs: out_ports })
+        let state = plan.spawn().map_err(|e| import_error(e, "planning the model".into()))?;
+        Ok(TractModel { plan, state, inputs: in_ports, outputs: out_ports })
     }
 
     /// The model's input shapes (as the model sees them).
@@ -489,7 +494,16 @@ impl Model for TractModel {
             let t = to_tract(port, tensor.data()).map_err(|e| ModelError::Inference(format!("input {i}: {e:#}")))?;
             values.push(t.into_tvalue());
         }
-        let results = self.plan.run(values).map_err(|e| ModelError::Inference(format!("{e:#}")))?;
+        let results = match self.state.run(values) {
+            Ok(results) => results,
+            Err(e) => {
+                // A fresh state for the next run: this one stopped halfway.
+                if let Ok(state) = self.plan.spawn() {
+                    self.state = state;
+                }
+                return Err(ModelError::Inference(format!("{e:#}")));
+            }
+        };
         let mut outputs = Vec::with_capacity(self.outputs.len());
         for (i, (port, value)) in self.outputs.iter().zip(results.iter()).enumerate() {
             let data = from_tract(port, value).map_err(|e| ModelError::Inference(format!("output {i}: {e:#}")))?;

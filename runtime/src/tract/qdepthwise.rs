@@ -20,6 +20,7 @@ use std::sync::Arc;
 use tract_core::internal::*;
 
 use super::conv::Window;
+use super::outputs;
 use super::qint::{FloatRequant, f4, out_and_pad};
 
 /// The spatial geometry of one depthwise convolution, on concrete sizes.
@@ -270,19 +271,23 @@ impl Op for QDepthwise {
 impl EvalOp for QDepthwise {
     op_out_of_plan!();
 
-    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+    fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("QDepthwise expects one input") };
         let [h, w] = self.geometry.input;
         let &[n, ih, iw, ic] = input.shape() else { bail!("QDepthwise expects an NHWC input") };
         ensure!([ih, iw, ic] == [h, w, self.channels], "QDepthwise expects [n, {h}, {w}, {}]", self.channels);
         let plain = input.try_as_plain_ram()?;
         let x = plain.as_slice::<f32>()?;
-        let mut tensor = Tensor::zero::<f32>(&self.output_shape(n))?;
-        {
-            let mut view = tensor.try_as_plain_ram_mut()?;
-            self.apply(x, view.as_slice_mut::<f32>()?);
-        }
-        Ok(tvec!(tensor.into_tvalue()))
+        // `apply` writes every output value.
+        let output = outputs::output(ctx, &self.output_shape(n), |out| {
+            self.apply(x, out);
+            Ok(())
+        })?;
+        Ok(tvec!(output))
+    }
+
+    fn drop_session(&self, session: SessionId, node_id: usize) {
+        outputs::forget(session, node_id);
     }
 }
 

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use tract_core::internal::*;
 
+use super::outputs;
 use super::qint::{FloatRequant, Q8, f4, rdbpot, small_f32_to_i32};
 
 /// Rows (positions) per tile.
@@ -516,7 +517,7 @@ impl Op for QPointwise {
 impl EvalOp for QPointwise {
     op_out_of_plan!();
 
-    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+    fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("QPointwise expects one input") };
         let mut shape: TVec<usize> = input.shape().into();
         ensure!(shape.last() == Some(&self.k), "QPointwise expects {} channels, got shape {:?}", self.k, shape);
@@ -525,12 +526,16 @@ impl EvalOp for QPointwise {
         }
         let plain = input.try_as_plain_ram()?;
         let x = plain.as_slice::<f32>()?;
-        let mut tensor = Tensor::zero::<f32>(&shape)?;
-        {
-            let mut view = tensor.try_as_plain_ram_mut()?;
-            self.apply(x, view.as_slice_mut::<f32>()?);
-        }
-        Ok(tvec!(tensor.into_tvalue()))
+        // `apply` writes every output value.
+        let output = outputs::output(ctx, &shape, |out| {
+            self.apply(x, out);
+            Ok(())
+        })?;
+        Ok(tvec!(output))
+    }
+
+    fn drop_session(&self, session: SessionId, node_id: usize) {
+        outputs::forget(session, node_id);
     }
 }
 

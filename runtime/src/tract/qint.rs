@@ -29,6 +29,7 @@ use tract_core::ops::element_wise::ElementWiseOp;
 
 use super::conv::Window;
 use super::import::OpCtx;
+use super::outputs;
 use super::qgemm::QPointwise;
 use super::quant::Quant;
 use crate::tflite::{Padding, TensorKind};
@@ -1230,15 +1231,13 @@ impl Op for QBinary {
 impl EvalOp for QBinary {
     op_out_of_plan!();
 
-    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+    fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (Some(a), Some(b)) = (inputs.first(), inputs.get(1)) else { bail!("QBinary expects two inputs") };
         ensure!(a.shape() == b.shape(), "QBinary inputs differ in shape");
         let (pa, pb) = (a.try_as_plain_ram()?, b.try_as_plain_ram()?);
         let (xs, ys) = (pa.as_slice::<f32>()?, pb.as_slice::<f32>()?);
-        let mut tensor = Tensor::zero::<f32>(a.shape())?;
-        {
-            let mut view = tensor.try_as_plain_ram_mut()?;
-            let out = view.as_slice_mut::<f32>()?;
+        // Both ways write every output value.
+        let output = outputs::output(ctx, a.shape(), |out| {
             // Two loops rather than a branch per element: each vectorises on its own.
             if self.centred {
                 self.centred_into(xs, ys, out);
@@ -1247,8 +1246,13 @@ impl EvalOp for QBinary {
                     *o = self.apply(x, y);
                 }
             }
-        }
-        Ok(tvec!(tensor.into_tvalue()))
+            Ok(())
+        })?;
+        Ok(tvec!(output))
+    }
+
+    fn drop_session(&self, session: SessionId, node_id: usize) {
+        outputs::forget(session, node_id);
     }
 }
 

@@ -1253,6 +1253,29 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     let pools = names.iter().filter(|n| n.contains("QAvgPool")).count();
     assert_eq!(pools, 1, "{names:?}");
 
+    // Run after run, one model gives each input's values: the integer kernels write into their
+    // last run's output tensors (`outputs`), whose old values must not show.
+    let (declared_in, declared_out) = io_types(&bytes);
+    let kept = super::outputs::kept();
+    let mut again = load(&bytes, &declared_in, &declared_out);
+    let other: Vec<u8> = (0..75).map(|i| ((i * 89 + 200) % 256) as u8).collect();
+    let other = RTensor::new(vec![1, 5, 5, 3], TensorData::U8(other)).unwrap();
+    let reused = super::outputs::reused();
+    for input in [&x, &other, &x, &other] {
+        let got = again.run(std::slice::from_ref(input)).unwrap();
+        let want = run(&bytes, std::slice::from_ref(input));
+        for (k, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(a.data(), b.data(), "layer {k}");
+        }
+    }
+    // Three runs after the first; the integer ADD's output each time, and with `int_gemm` the
+    // four 1×1 convolutions' and the depthwise one's too.
+    assert_eq!(super::outputs::reused() - reused, if int_gemm { 6 * 3 } else { 3 });
+    // Kept while the model is, released with it.
+    assert_eq!(super::outputs::kept() - kept, if int_gemm { 6 } else { 1 });
+    drop(again);
+    assert_eq!(super::outputs::kept(), kept);
+
     // Layer by layer, from the chain's own tensors.
     let mut values = vec![x];
     for k in 0..7 {
