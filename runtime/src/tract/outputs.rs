@@ -2,10 +2,12 @@
 //!
 //! tract's safe way to make an output, `Tensor::zero`, writes every value once before the kernel
 //! writes it again; on MobileNetV2 that is megabytes of extra memory traffic per run (and an
-//! allocation per operator). A kernel that writes its whole output instead takes last run's
-//! tensor of the same node back, when nothing else holds it any more: no zeroing, no allocation.
-//! The tensors are kept per tract session and node (`EvalContext`'s keys for such scratch) and
-//! released with the session ([`forget`], from `EvalOp::drop_session`).
+//! allocation per operator). A kernel that writes its whole output instead takes a tensor of
+//! the same shape that an earlier kernel of the same tract session made and nothing else holds
+//! any more (its consumers have run): no zeroing, no allocation. Like an allocator with one size
+//! class per shape, the pool holds about what is alive at once, not every layer's output. The
+//! tensors are kept per session (`EvalContext`'s key for such scratch) and released with it
+//! ([`forget`], from `EvalOp::drop_session`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,13 +15,13 @@ use std::collections::HashMap;
 use tract_core::internal::*;
 
 thread_local! {
-    /// Last run's output of each (session, node).
-    static OUTPUTS: RefCell<HashMap<(SessionId, usize), TValue>> = RefCell::new(HashMap::new());
+    /// The outputs made in each session, in use or free again.
+    static POOLS: RefCell<HashMap<SessionId, Vec<TValue>>> = RefCell::new(HashMap::new());
 }
 
-/// The f32 output of shape `shape` of node `ctx.node_id`, filled by `fill`, which must write
-/// every value: last run's tensor when it has that shape and no other holder (its values are
-/// last run's, not zeros), else a new one.
+/// An f32 output of shape `shape`, filled by `fill`, which must write every value: a tensor of
+/// that shape from `ctx`'s session that nothing else holds any more (its values are an earlier
+/// output's, not zeros), else a new one.
 pub(crate) fn output(
     ctx: &EvalContext,
     shape: &[usize],
@@ -31,19 +33,23 @@ pub(crate) fn output(
         fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?)?;
         return Ok(tensor.into_tvalue());
     }
-    let key = (ctx.session, ctx.node_id);
-    let last = OUTPUTS.with_borrow_mut(|outputs| outputs.remove(&key));
-    let mut tensor = match last {
-        Some(value) if value.is_exclusive() && value.shape() == shape && value.datum_type() == f32::datum_type() => {
+    let free = POOLS.with_borrow_mut(|pools| {
+        let pool = pools.entry(ctx.session).or_default();
+        let i =
+            pool.iter().position(|v| v.is_exclusive() && v.shape() == shape && v.datum_type() == f32::datum_type())?;
+        Some(pool.swap_remove(i))
+    });
+    let mut tensor = match free {
+        Some(value) => {
             #[cfg(test)]
             REUSED.set(REUSED.get() + 1);
             value.into_tensor()
         }
-        _ => Tensor::zero::<f32>(shape)?,
+        None => Tensor::zero::<f32>(shape)?,
     };
     fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?)?;
     let value = tensor.into_tvalue();
-    OUTPUTS.with_borrow_mut(|outputs| outputs.insert(key, value.clone()));
+    POOLS.with_borrow_mut(|pools| pools.entry(ctx.session).or_default().push(value.clone()));
     Ok(value)
 }
 
@@ -61,11 +67,11 @@ pub(crate) fn reused() -> usize {
 /// How many outputs this thread keeps.
 #[cfg(test)]
 pub(crate) fn kept() -> usize {
-    OUTPUTS.with_borrow(|outputs| outputs.len())
+    POOLS.with_borrow(|pools| pools.values().map(Vec::len).sum())
 }
 
-/// Releases what [`output`] keeps for `session`'s node `node_id`.
-pub(crate) fn forget(session: SessionId, node_id: usize) {
+/// Releases what [`output`] keeps for `session` (called for each of its nodes).
+pub(crate) fn forget(session: SessionId, _node_id: usize) {
     // Also called while the thread's storage is being torn down: then there is nothing to do.
-    let _ = OUTPUTS.try_with(|outputs| outputs.borrow_mut().remove(&(session, node_id)));
+    let _ = POOLS.try_with(|pools| pools.borrow_mut().remove(&session));
 }

@@ -1253,26 +1253,29 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     let pools = names.iter().filter(|n| n.contains("QAvgPool")).count();
     assert_eq!(pools, 1, "{names:?}");
 
-    // Run after run, one model gives each input's values: the integer kernels write into their
-    // last run's output tensors (`outputs`), whose old values must not show.
+    // Run after run, one model gives each input's values: the integer kernels write into
+    // tensors earlier kernels made (`outputs`), whose old values must not show.
     let (declared_in, declared_out) = io_types(&bytes);
-    let kept = super::outputs::kept();
-    let mut again = load(&bytes, &declared_in, &declared_out);
     let other: Vec<u8> = (0..75).map(|i| ((i * 89 + 200) % 256) as u8).collect();
     let other = RTensor::new(vec![1, 5, 5, 3], TensorData::U8(other)).unwrap();
-    let reused = super::outputs::reused();
-    for input in [&x, &other, &x, &other] {
-        let got = again.run(std::slice::from_ref(input)).unwrap();
-        let want = run(&bytes, std::slice::from_ref(input));
-        for (k, (a, b)) in got.iter().zip(&want).enumerate() {
-            assert_eq!(a.data(), b.data(), "layer {k}");
+    let inputs = [&x, &other, &x, &other];
+    let wants: Vec<Vec<RTensor>> = inputs.iter().map(|&input| run(&bytes, std::slice::from_ref(input))).collect();
+    let (kept, reused) = (super::outputs::kept(), super::outputs::reused());
+    let mut again = load(&bytes, &declared_in, &declared_out);
+    for (i, (input, want)) in inputs.iter().zip(&wants).enumerate() {
+        let got = again.run(std::slice::from_ref(*input)).unwrap();
+        for (k, (a, b)) in got.iter().zip(want).enumerate() {
+            assert_eq!(a.data(), b.data(), "run {i}, layer {k}");
         }
+        // The integer ADD's output, and with `int_gemm` the four 1×1 convolutions' and the
+        // depthwise one's: six per run, four of the same shape, of which the last (the ADD)
+        // takes the first's tensor, free by then, so the pool holds five; every output of a later
+        // run reuses one.
+        let (pool, reuses) = if int_gemm { (5, 1 + 6 * i) } else { (1, i) };
+        assert_eq!(super::outputs::kept() - kept, pool, "run {i}");
+        assert_eq!(super::outputs::reused() - reused, reuses, "run {i}");
     }
-    // Three runs after the first; the integer ADD's output each time, and with `int_gemm` the
-    // four 1×1 convolutions' and the depthwise one's too.
-    assert_eq!(super::outputs::reused() - reused, if int_gemm { 6 * 3 } else { 3 });
-    // Kept while the model is, released with it.
-    assert_eq!(super::outputs::kept() - kept, if int_gemm { 6 } else { 1 });
+    // Released with the model.
     drop(again);
     assert_eq!(super::outputs::kept(), kept);
 
