@@ -95,7 +95,8 @@ struct Port {
 pub struct TractModel {
     plan: Arc<TypedRunnableModel>,
     /// The plan's run state, kept from run to run (one tract session): the integer kernels take
-    /// their output tensors of the last run back (`outputs`) instead of zeroing new ones.
+    /// their outputs from the session's pool of free tensors (`outputs`), so from the second run
+    /// on none is allocated or zeroed.
     state: TypedSimpleState,
     inputs: Vec<Port>,
     outputs: Vec<Port>,

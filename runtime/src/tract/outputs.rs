@@ -7,7 +7,9 @@
 //! any more (its consumers have run): no zeroing, no allocation. Like an allocator with one size
 //! class per shape, the pool holds about what is alive at once, not every layer's output. The
 //! tensors are kept per session (`EvalContext`'s key for such scratch) and released with it
-//! ([`forget`], from `EvalOp::drop_session`).
+//! ([`forget`], from `EvalOp::drop_session`). The pools are per thread: a model dropped on
+//! another thread than the one that ran it would leave its pool there until that thread ends
+//! (the worker and the CLI run and drop each model on one thread).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
