@@ -24,23 +24,20 @@ thread_local! {
 /// An f32 output of shape `shape`, filled by `fill`, which must write every value: a tensor of
 /// that shape from `ctx`'s session that nothing else holds any more (its values are an earlier
 /// output's, not zeros), else a new one.
-pub(crate) fn output(
-    ctx: &EvalContext,
-    shape: &[usize],
-    fill: impl FnOnce(&mut [f32]) -> TractResult<()>,
-) -> TractResult<TValue> {
+pub(crate) fn output(ctx: &EvalContext, shape: &[usize], fill: impl FnOnce(&mut [f32])) -> TractResult<TValue> {
     // Outside a plan (constant folding) there is no session to keep anything for.
-    if ctx.session == SessionId::NONE {
-        let mut tensor = Tensor::zero::<f32>(shape)?;
-        fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?)?;
-        return Ok(tensor.into_tvalue());
-    }
-    let free = POOLS.with_borrow_mut(|pools| {
-        let pool = pools.entry(ctx.session).or_default();
-        let i =
-            pool.iter().position(|v| v.is_exclusive() && v.shape() == shape && v.datum_type() == f32::datum_type())?;
-        Some(pool.swap_remove(i))
-    });
+    let pooled = ctx.session != SessionId::NONE;
+    let free = pooled
+        .then(|| {
+            POOLS.with_borrow_mut(|pools| {
+                let pool = pools.entry(ctx.session).or_default();
+                let i = pool
+                    .iter()
+                    .position(|v| v.is_exclusive() && v.shape() == shape && v.datum_type() == f32::datum_type())?;
+                Some(pool.swap_remove(i))
+            })
+        })
+        .flatten();
     let mut tensor = match free {
         Some(value) => {
             #[cfg(test)]
@@ -49,9 +46,11 @@ pub(crate) fn output(
         }
         None => Tensor::zero::<f32>(shape)?,
     };
-    fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?)?;
+    fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?);
     let value = tensor.into_tvalue();
-    POOLS.with_borrow_mut(|pools| pools.entry(ctx.session).or_default().push(value.clone()));
+    if pooled {
+        POOLS.with_borrow_mut(|pools| pools.entry(ctx.session).or_default().push(value.clone()));
+    }
     Ok(value)
 }
 
@@ -72,8 +71,9 @@ pub(crate) fn kept() -> usize {
     POOLS.with_borrow(|pools| pools.values().map(Vec::len).sum())
 }
 
-/// Releases what [`output`] keeps for `session` (called for each of its nodes).
-pub(crate) fn forget(session: SessionId, _node_id: usize) {
+/// Releases what [`output`] keeps for `session` (`EvalOp::drop_session` calls it for each of the
+/// session's nodes; the first call does it).
+pub(crate) fn forget(session: SessionId) {
     // Also called while the thread's storage is being torn down: then there is nothing to do.
     let _ = POOLS.try_with(|pools| pools.borrow_mut().remove(&session));
 }

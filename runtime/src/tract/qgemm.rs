@@ -527,15 +527,11 @@ impl EvalOp for QPointwise {
         let plain = input.try_as_plain_ram()?;
         let x = plain.as_slice::<f32>()?;
         // `apply` writes every output value.
-        let output = outputs::output(ctx, &shape, |out| {
-            self.apply(x, out);
-            Ok(())
-        })?;
-        Ok(tvec!(output))
+        Ok(tvec!(outputs::output(ctx, &shape, |out| self.apply(x, out))?))
     }
 
-    fn drop_session(&self, session: SessionId, node_id: usize) {
-        outputs::forget(session, node_id);
+    fn drop_session(&self, session: SessionId, _node_id: usize) {
+        outputs::forget(session);
     }
 }
 

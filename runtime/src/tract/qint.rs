@@ -1246,13 +1246,12 @@ impl EvalOp for QBinary {
                     *o = self.apply(x, y);
                 }
             }
-            Ok(())
         })?;
         Ok(tvec!(output))
     }
 
-    fn drop_session(&self, session: SessionId, node_id: usize) {
-        outputs::forget(session, node_id);
+    fn drop_session(&self, session: SessionId, _node_id: usize) {
+        outputs::forget(session);
     }
 }
 
