@@ -15,7 +15,7 @@
 //! - Weights ([`Packed`]): blocks of [`NR`] output channels; per block and pair of inputs, two
 //!   vectors of eight 16-bit weights (channels 0–3, then 4–7, each channel's two weights side by
 //!   side). Channels past the last are zeros.
-//! - The kernel computes an [`MR`] × [`NR`] tile of i32 sums (8 vectors), adds the bias, applies
+//! - The kernel computes an [`MR`] × [`NR`] tile of i32 sums (8 vectors) from the bias, applies
 //!   TFLite's fixed-point multiplier and the activation range, and writes centred f32 values
 //!   (what the next integer kernel takes, see `qint::centred_input`).
 //!
@@ -58,11 +58,6 @@ mod lanes {
         i32x4(v[0], v[1], v[2], v[3])
     }
 
-    #[inline(always)]
-    pub fn zero() -> A {
-        i32x4_splat(0)
-    }
-
     /// Four f32 lanes.
     pub type F = v128;
 
@@ -71,21 +66,29 @@ mod lanes {
         f32x4(v[0], v[1], v[2], v[3])
     }
 
-    /// [`requant`] in f32 (`qint::FloatRequant`'s arithmetic, per lane): `None` when a lane's
-    /// fraction is too near an integer for f32 to decide, then [`requant`] gives the values.
+    /// Lanes whose f32 requantization is undecided (all ones), or none.
+    pub type G = v128;
+
+    /// [`requant`] in f32 (`qint::FloatRequant`'s arithmetic, per lane), and the lanes whose
+    /// fraction is too near an integer for f32 to decide: [`requant`] gives those values.
     #[inline(always)]
-    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<F> {
-        let x = i32x4_add(acc, p.bias);
+    pub fn requant_f32(x: A, f: &super::FloatLanes) -> (F, G) {
         let c = v128_bitselect(f.c_neg, f.c, i32x4_lt(x, i32x4_splat(0)));
         let t = f32x4_add(f32x4_mul(f32x4_convert_i32x4(x), f.m), c);
         let t = f32x4_pmin(f32x4_pmax(t, f.lo), f.hi);
         let q = f32x4_floor(t);
         let frac = f32x4_sub(t, q);
-        let flagged = v128_or(f32x4_lt(frac, f.flag_lo), f32x4_gt(frac, f.flag_hi));
-        if v128_any_true(flagged) {
-            return None;
-        }
-        Some(q)
+        (q, v128_or(f32x4_lt(frac, f.flag_lo), f32x4_gt(frac, f.flag_hi)))
+    }
+
+    #[inline(always)]
+    pub fn either(a: G, b: G) -> G {
+        v128_or(a, b)
+    }
+
+    #[inline(always)]
+    pub fn any(g: G) -> bool {
+        v128_any_true(g)
     }
 
     #[inline(always)]
@@ -99,12 +102,12 @@ mod lanes {
         i32x4_add(acc, i32x4_dot_i16x8(s, w))
     }
 
-    /// TFLite's requantization of four accumulators (see `qint::mul_by_qm`): `(acc + bias) ·
+    /// TFLite's requantization of four accumulators (bias included, see `qint::mul_by_qm`): `acc ·
     /// 2^left`, the rounding doubling high multiply by `qm`, the rounding right shift, the
     /// clamp; as f32.
     #[inline(always)]
     pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> F {
-        let x = i32x4_mul(i32x4_add(acc, p.bias), p.left);
+        let x = i32x4_mul(acc, p.left);
         let nudge = i64x2_splat(1 << 30);
         // Only the low 32 bits of each shifted product are kept, and they are the same for a
         // logical shift by 31 as for an arithmetic one; engines have the logical one on x86
@@ -157,11 +160,6 @@ mod lanes {
         v
     }
 
-    #[inline(always)]
-    pub fn zero() -> A {
-        [0; 4]
-    }
-
     pub type F = [f32; 4];
 
     #[inline(always)]
@@ -169,20 +167,31 @@ mod lanes {
         v
     }
 
+    pub type G = bool;
+
     #[inline(always)]
-    pub fn requant_f32(acc: A, p: &super::Lanes, f: &super::FloatLanes) -> Option<F> {
+    pub fn requant_f32(acc: A, f: &super::FloatLanes) -> (F, G) {
         let mut out = [0f32; 4];
+        let mut flagged = false;
         for (lane, o) in out.iter_mut().enumerate() {
-            let x = acc[lane].wrapping_add(p.bias[lane]) as f32;
+            let x = acc[lane] as f32;
             let c = if x < 0.0 { f.c_neg[lane] } else { f.c[lane] };
             let t = (x * f.m[lane] + c).max(f.lo[lane]).min(f.hi[lane]);
             *o = t.floor();
             let frac = t - *o;
-            if frac < f.flag_lo[lane] || frac > f.flag_hi[lane] {
-                return None;
-            }
+            flagged |= frac < f.flag_lo[lane] || frac > f.flag_hi[lane];
         }
-        Some(out)
+        (out, flagged)
+    }
+
+    #[inline(always)]
+    pub fn either(a: G, b: G) -> G {
+        a | b
+    }
+
+    #[inline(always)]
+    pub fn any(g: G) -> bool {
+        g
     }
 
     #[inline(always)]
@@ -204,7 +213,7 @@ mod lanes {
     pub fn requant(acc: A, p: &super::Lanes, lo: i32, hi: i32) -> F {
         let mut out = [0f32; 4];
         for (lane, o) in out.iter_mut().enumerate() {
-            let x = acc[lane].wrapping_add(p.bias[lane]).wrapping_mul(p.left[lane]);
+            let x = acc[lane].wrapping_mul(p.left[lane]);
             let x = super::super::qint::srdhm_unsaturated(x, p.qm[lane]);
             let exponent = match p.right {
                 super::Right::All(e) => e,
@@ -226,6 +235,7 @@ enum Right {
 /// Requantization parameters of four channels.
 #[derive(Debug, Clone, Copy)]
 struct Lanes {
+    /// Where the sums start.
     bias: lanes::A,
     /// `2^left` (TFLite's left shift, as a multiplication).
     left: lanes::A,
@@ -427,8 +437,11 @@ impl QPointwise {
         let packed = &*self.packed;
         for (block, (ws, ls)) in packed.weights.chunks_exact(2 * pairs).zip(packed.lanes.chunks_exact(2)).enumerate() {
             let fs = packed.floats.as_ref().and_then(|fs| fs.get(2 * block..2 * block + 2));
-            let z = lanes::zero();
-            let [mut a00, mut a01, mut a10, mut a11, mut a20, mut a21, mut a30, mut a31] = [z; 8];
+            let (l0, l1) = (&ls[0], &ls[1]);
+            // The sums start from the bias (the requantization takes `sum + bias`).
+            let (b0, b1) = (l0.bias, l1.bias);
+            let [mut a00, mut a01, mut a10, mut a11, mut a20, mut a21, mut a30, mut a31] =
+                [b0, b1, b0, b1, b0, b1, b0, b1];
             for ((((w, &p0), &p1), &p2), &p3) in ws.chunks_exact(2).zip(x0).zip(x1).zip(x2).zip(x3) {
                 let (w0, w1) = (w[0], w[1]);
                 let s = lanes::splat(p0);
@@ -444,31 +457,67 @@ impl QPointwise {
                 a30 = lanes::dot_add(a30, s, w0);
                 a31 = lanes::dot_add(a31, s, w1);
             }
-            let (l0, l1) = (&ls[0], &ls[1]);
             let c0 = block * NR;
             let width = (n - c0).min(NR);
-            // Row by row, unrolled (a loop over an array of the sums makes LLVM spill them; a
-            // closure is not always inlined).
+            // f32 where it decides (see `qint::FloatRequant`), else the integers. The tile's
+            // eight vectors are checked at once: a flagged lane is rare, and one test per tile
+            // instead of per vector is most of the requantization's saving on layers with few
+            // inputs (there it costs as much as the sums).
+            let v = match fs {
+                Some([f0, f1]) => {
+                    let (v00, g00) = lanes::requant_f32(a00, f0);
+                    let (v01, g01) = lanes::requant_f32(a01, f1);
+                    let (v10, g10) = lanes::requant_f32(a10, f0);
+                    let (v11, g11) = lanes::requant_f32(a11, f1);
+                    let (v20, g20) = lanes::requant_f32(a20, f0);
+                    let (v21, g21) = lanes::requant_f32(a21, f1);
+                    let (v30, g30) = lanes::requant_f32(a30, f0);
+                    let (v31, g31) = lanes::requant_f32(a31, f1);
+                    let g = lanes::either(
+                        lanes::either(lanes::either(g00, g01), lanes::either(g10, g11)),
+                        lanes::either(lanes::either(g20, g21), lanes::either(g30, g31)),
+                    );
+                    if lanes::any(g) {
+                        // Per vector (a macro: a closure is not always inlined).
+                        macro_rules! fix {
+                            ($v:expr, $g:expr, $a:expr, $l:expr) => {
+                                if lanes::any($g) { lanes::requant($a, $l, self.lo, self.hi) } else { $v }
+                            };
+                        }
+                        [
+                            fix!(v00, g00, a00, l0),
+                            fix!(v01, g01, a01, l1),
+                            fix!(v10, g10, a10, l0),
+                            fix!(v11, g11, a11, l1),
+                            fix!(v20, g20, a20, l0),
+                            fix!(v21, g21, a21, l1),
+                            fix!(v30, g30, a30, l0),
+                            fix!(v31, g31, a31, l1),
+                        ]
+                    } else {
+                        [v00, v01, v10, v11, v20, v21, v30, v31]
+                    }
+                }
+                _ => {
+                    let (lo, hi) = (self.lo, self.hi);
+                    [
+                        lanes::requant(a00, l0, lo, hi),
+                        lanes::requant(a01, l1, lo, hi),
+                        lanes::requant(a10, l0, lo, hi),
+                        lanes::requant(a11, l1, lo, hi),
+                        lanes::requant(a20, l0, lo, hi),
+                        lanes::requant(a21, l1, lo, hi),
+                        lanes::requant(a30, l0, lo, hi),
+                        lanes::requant(a31, l1, lo, hi),
+                    ]
+                }
+            };
+            // Row by row, unrolled (a loop over an array of the values makes LLVM spill them).
             macro_rules! emit {
-                ($r:expr, $lo4:expr, $hi4:expr) => {{
+                ($r:expr, $low:expr, $high:expr) => {{
                     let row = row0 + $r;
                     if row < rows {
-                        // f32 where it decides (see `qint::FloatRequant`), else the integers.
-                        let (low, high) = match fs {
-                            Some([f0, f1]) => (
-                                match lanes::requant_f32($lo4, l0, f0) {
-                                    Some(v) => v,
-                                    None => lanes::requant($lo4, l0, self.lo, self.hi),
-                                },
-                                match lanes::requant_f32($hi4, l1, f1) {
-                                    Some(v) => v,
-                                    None => lanes::requant($hi4, l1, self.lo, self.hi),
-                                },
-                            ),
-                            _ => {
-                                (lanes::requant($lo4, l0, self.lo, self.hi), lanes::requant($hi4, l1, self.lo, self.hi))
-                            }
-                        };
+                        let (low, high) = ($low, $high);
                         let start = row * n + c0;
                         if let Some(dst) = out.get_mut(start..start + width) {
                             if let ([a, b], []) = dst.as_chunks_mut::<4>() {
@@ -486,10 +535,11 @@ impl QPointwise {
                     }
                 }};
             }
-            emit!(0, a00, a01);
-            emit!(1, a10, a11);
-            emit!(2, a20, a21);
-            emit!(3, a30, a31);
+            let [v00, v01, v10, v11, v20, v21, v30, v31] = v;
+            emit!(0, v00, v01);
+            emit!(1, v10, v11);
+            emit!(2, v20, v21);
+            emit!(3, v30, v31);
         }
     }
 }
@@ -615,15 +665,30 @@ mod tests {
                             _ => ((next() % (2 * x_max as u64 + 1)) as i32 - x_max) as f32,
                         })
                         .collect();
-                    let mut got = vec![f32::NAN; rows * n];
-                    op.apply(&x, &mut got);
+                    let mut want = vec![0f32; rows * n];
                     for r in 0..rows {
                         for c in 0..n {
                             let acc: i32 = (0..k).map(|i| x[r * k + i] as i32 * weights[c * k + i]).sum();
                             let (qm, shift) = multipliers.get(c).copied().unwrap_or(multipliers[0]);
                             let q = mul_by_qm(acc + bias[c], qm, shift).saturating_add(out.zero_point).clamp(min, max);
-                            let want = (q - out.zero_point) as f32;
-                            assert_eq!(got[r * n + c], want, "k {k} n {n} row {r} channel {c}");
+                            want[r * n + c] = (q - out.zero_point) as f32;
+                        }
+                    }
+                    // On the f32 path, also with more lanes flagged than f32 needs: about half
+                    // (tiles where some vectors take the integers and some not), and all.
+                    let mut ops = vec![op.clone()];
+                    if op.packed.floats.is_some() {
+                        ops.push(with_flag_band(&op, 0.25, 0.75));
+                        ops.push(with_flag_band(&op, 2.0, -1.0));
+                    }
+                    for (variant, op) in ops.iter().enumerate() {
+                        let mut got = vec![f32::NAN; rows * n];
+                        op.apply(&x, &mut got);
+                        for r in 0..rows {
+                            for c in 0..n {
+                                let i = r * n + c;
+                                assert_eq!(got[i], want[i], "k {k} n {n} row {r} channel {c} variant {variant}");
+                            }
                         }
                     }
                     tried += 1;
@@ -631,6 +696,22 @@ mod tests {
             }
         }
         assert_eq!(tried, 144);
+    }
+
+    /// `op` with every lane's f32 result outside `[flag_lo, flag_hi]` of fraction taken from the
+    /// integer requantization.
+    fn with_flag_band(op: &QPointwise, flag_lo: f32, flag_hi: f32) -> QPointwise {
+        let floats = op.packed.floats.as_ref().map(|fs| {
+            fs.iter()
+                .map(|f| FloatLanes {
+                    flag_lo: lanes::floats([flag_lo; 4]),
+                    flag_hi: lanes::floats([flag_hi; 4]),
+                    ..*f
+                })
+                .collect()
+        });
+        let packed = Packed { weights: op.packed.weights.clone(), lanes: op.packed.lanes.clone(), floats };
+        QPointwise { packed: Arc::new(packed), ..op.clone() }
     }
 
     /// Sums that could leave i32, and weights that do not fit 16 bits, are refused.
