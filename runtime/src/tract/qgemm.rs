@@ -459,10 +459,10 @@ impl QPointwise {
             }
             let c0 = block * NR;
             let width = (n - c0).min(NR);
-            // f32 where it decides (see `qint::FloatRequant`), else the integers. The tile's
-            // eight vectors are checked at once: a flagged lane is rare, and one test per tile
-            // instead of per vector is most of the requantization's saving on layers with few
-            // inputs (there it costs as much as the sums).
+            // f32 where it decides (see `qint::FloatRequant`), else the integers. A flagged lane
+            // is rare, so the tile's eight vectors are tested at once and one by one only when
+            // one has a flagged lane (on layers with few inputs, requantizing costs about as much
+            // as the sums).
             let v = match fs {
                 Some([f0, f1]) => {
                     let (v00, g00) = lanes::requant_f32(a00, f0);
@@ -698,8 +698,8 @@ mod tests {
         assert_eq!(tried, 144);
     }
 
-    /// `op` with every lane's f32 result outside `[flag_lo, flag_hi]` of fraction taken from the
-    /// integer requantization.
+    /// `op` with its band of undecided fractions replaced: lanes whose fraction is outside
+    /// `[flag_lo, flag_hi]` take the integer requantization.
     fn with_flag_band(op: &QPointwise, flag_lo: f32, flag_hi: f32) -> QPointwise {
         let floats = op.packed.floats.as_ref().map(|fs| {
             fs.iter()
