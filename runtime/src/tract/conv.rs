@@ -154,6 +154,11 @@ pub(crate) fn conv_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<OutletId>> {
     window.check([h, wd])?;
     let act = ctx.opt_i8(3, 0)?;
     if let Some(layer) = qint::int_layer(ctx, 0, o, act)? {
+        if group == 1
+            && let Some(y) = qint::gathered_conv(ctx, &layer, x, &window, [h, wd], c)?
+        {
+            return Ok(tvec!(y));
+        }
         let (fmt, grouped) = (if group == 1 { KernelFormat::OHWI } else { KernelFormat::OIHW }, group > 1);
         let y = qint::conv(ctx, layer, x, window.pool_spec(c, o), fmt, group, |ctx, w| {
             if grouped { ctx.wire1(AxisOp::Move(3, 1), &[w]) } else { Ok(w) }

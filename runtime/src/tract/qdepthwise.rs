@@ -54,7 +54,7 @@ impl Geometry {
 
     /// The input row or column (`axis` 0 or 1) under tap `k` of output position `o`, if inside.
     #[inline(always)]
-    fn input_at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
+    pub fn input_at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
         let at = (o * self.stride[axis] + k * self.dilation[axis]).checked_sub(self.pad[axis])?;
         (at < self.input[axis]).then_some(at)
     }

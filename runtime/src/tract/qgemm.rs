@@ -1,6 +1,8 @@
-//! An integer 1×1 convolution ([`QPointwise`]): TFLite's 8-bit `CONV_2D` with a 1×1 kernel and
-//! stride 1 (a matrix product of the positions by the weights), accumulated in i32 on 16-bit
-//! lanes and requantized in the same pass.
+//! An integer convolution ([`QPointwise`]): TFLite's 8-bit `CONV_2D` as a matrix product of
+//! the positions by the weights, accumulated in i32 on 16-bit lanes and requantized in the same
+//! pass. With a 1×1 kernel and stride 1 a position's row is its pixel's channels; with any other
+//! window ([`QPointwise::gathering`]) it is the window's pixels, gathered while packing the rows
+//! (im2col), in the order of TFLite's `[n, kh, kw, channels]` weights.
 //!
 //! It is the bulk of a quantized MobileNet's work. tract's f32 matrix kernel for wasm SIMD does
 //! four multiply-adds per two instructions; wasm SIMD's `i32x4.dot_i16x8_s` (x86's `pmaddwd`)
@@ -10,7 +12,7 @@
 //!
 //! # Layout
 //! - Inputs: each row (position) of the centred input becomes pairs of 16-bit values packed in
-//!   a u32 (`k` and `k + 1`), so that one splat of a pair multiplies it with four channels' pair
+//!   a u32 (values `2i` and `2i + 1`), so that one splat of a pair multiplies it with four channels' pair
 //!   of weights in one dot product. Rows are padded to a multiple of [`MR`] and pairs with zeros.
 //! - Weights ([`Packed`]): blocks of [`NR`] output channels; per block and pair of inputs, two
 //!   vectors of eight 16-bit weights (channels 0–3, then 4–7, each channel's two weights side by
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use tract_core::internal::*;
 
 use super::outputs;
+use super::qdepthwise::Geometry;
 use super::qint::{FloatRequant, Q8, f4, rdbpot, small_f32_to_i32};
 
 /// Rows (positions) per tile.
@@ -270,11 +273,12 @@ struct Packed {
     floats: Option<Vec<FloatLanes>>,
 }
 
-/// TFLite's 8-bit 1×1 convolution (stride 1) on centred values: `[…, k]` → `[…, n]`, centred
-/// outputs (`q - zero_point` as f32).
+/// TFLite's 8-bit convolution on centred values, centred outputs (`q - zero_point` as f32): a
+/// 1×1 convolution with stride 1, `[…, k]` → `[…, n]`, or, [gathering](QPointwise::gathering)
+/// the window, any convolution of one group, `[b, h, w, c]` → `[b, oh, ow, n]`.
 #[derive(Debug, Clone)]
 pub(crate) struct QPointwise {
-    /// Input channels.
+    /// Inputs per row: the input channels, or the window's taps times them.
     k: usize,
     /// Output channels.
     n: usize,
@@ -282,12 +286,77 @@ pub(crate) struct QPointwise {
     /// The activation range minus the output zero point.
     lo: i32,
     hi: i32,
+    /// The window whose pixels make a row, when not a 1×1 one with stride 1.
+    gather: Option<Gather>,
 }
 
 impl PartialEq for QPointwise {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.packed, &other.packed)
-            && (self.k, self.n, self.lo, self.hi) == (other.k, other.n, other.lo, other.hi)
+            && (self.k, self.n, self.lo, self.hi, self.gather) == (other.k, other.n, other.lo, other.hi, other.gather)
+    }
+}
+
+/// A convolution's window over an NHWC input: output position `(oy, ox)`'s row is the pixel
+/// under each tap, taps row by row over the window, every channel of each (zeros, the centred
+/// padding, for taps outside the input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gather {
+    geometry: Geometry,
+    /// The input's channels.
+    channels: usize,
+}
+
+impl Gather {
+    /// The values of one input image.
+    fn image_len(&self) -> usize {
+        (self.geometry.input[0] * self.geometry.input[1] * self.channels).max(1)
+    }
+
+    /// The output positions of one image.
+    fn positions(&self) -> usize {
+        self.geometry.output[0] * self.geometry.output[1]
+    }
+
+    /// Gathers and packs the rows of `x` (whole images), one per item of `dst` (its pairs), in
+    /// order; `row` is a row's worth of scratch (the window's taps times the channels, made
+    /// even). The values are converted to 16 bits as they are gathered, element by element (a
+    /// pixel is a few values: a copy would be a call), and positions and taps are counted by
+    /// nested loops (a division per tap took longer than the matrix product).
+    fn pack<'a>(&self, x: &[f32], row: &mut [u16], mut dst: impl Iterator<Item = &'a mut [u32]>) {
+        let g = &self.geometry;
+        let c = self.channels;
+        let [kh, kw] = g.kernel;
+        let [oh, ow] = g.output;
+        for image in x.chunks_exact(self.image_len()) {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let Some(dst) = dst.next() else { return };
+                    let mut parts = row.chunks_exact_mut(c);
+                    for ky in 0..kh {
+                        let iy = g.input_at(0, oy, ky);
+                        for kx in 0..kw {
+                            let Some(part) = parts.next() else { break };
+                            let at = match (iy, g.input_at(1, ox, kx)) {
+                                (Some(iy), Some(ix)) => Some((iy * g.input[1] + ix) * c),
+                                _ => None,
+                            };
+                            match at.and_then(|at| image.get(at..at + c)) {
+                                Some(pixel) => {
+                                    for (d, &v) in part.iter_mut().zip(pixel) {
+                                        *d = small_f32_to_i32(v) as u16;
+                                    }
+                                }
+                                None => part.fill(0),
+                            }
+                        }
+                    }
+                    for (d, pair) in dst.iter_mut().zip(row.chunks_exact(2)) {
+                        *d = u32::from(pair[0]) | (u32::from(pair[1]) << 16);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -398,27 +467,58 @@ impl QPointwise {
             })
             .flatten();
         let packed = Packed { weights: packed, lanes: groups, floats };
-        Some(QPointwise { k, n, packed: Arc::new(packed), lo, hi })
+        Some(QPointwise { k, n, packed: Arc::new(packed), lo, hi, gather: None })
     }
 
-    /// Computes `out` (`rows × n` centred values) from `x` (`rows × k` centred values, exact
-    /// integers of magnitude at most 255).
+    /// The same weights as a convolution with the window of `geometry` over an NHWC input of
+    /// `channels` channels: each output position's row is gathered from the window's pixels
+    /// (see [`Gather`]), in the order of TFLite's `[n, kh, kw, channels]` weights. `None` when
+    /// `k` is not the window's taps times `channels`.
+    pub(crate) fn gathering(self, geometry: Geometry, channels: usize) -> Option<QPointwise> {
+        let taps = geometry.kernel[0].checked_mul(geometry.kernel[1])?;
+        if channels == 0 || taps.checked_mul(channels)? != self.k {
+            return None;
+        }
+        Some(QPointwise { gather: Some(Gather { geometry, channels }), ..self })
+    }
+
+    /// The output's shape for an input of shape `input`.
+    fn output_shape(&self, input: &[usize]) -> TractResult<TVec<usize>> {
+        let Some(g) = &self.gather else {
+            ensure!(input.last() == Some(&self.k), "QPointwise expects {} channels, got shape {input:?}", self.k);
+            let mut shape: TVec<usize> = input.into();
+            if let Some(last) = shape.last_mut() {
+                *last = self.n;
+            }
+            return Ok(shape);
+        };
+        let [h, w] = g.geometry.input;
+        let [oh, ow] = g.geometry.output;
+        let &[b, ih, iw, c] = input else { bail!("QPointwise expects an NHWC input, got shape {input:?}") };
+        ensure!([ih, iw, c] == [h, w, g.channels], "QPointwise expects [n, {h}, {w}, {}], got {input:?}", g.channels);
+        Ok(tvec![b, oh, ow, self.n])
+    }
+
+    /// Computes `out` (`rows × n` centred values) from `x` (centred values, exact integers of
+    /// magnitude at most 255): `rows × k` of them, or whole images when gathering.
     fn apply(&self, x: &[f32], out: &mut [f32]) {
         let k = self.k;
         let pairs = k.div_ceil(2);
-        let rows = x.len() / k;
+        let rows = match &self.gather {
+            None => x.len() / k,
+            Some(g) => x.len() / g.image_len() * g.positions(),
+        };
         let tiles = rows.div_ceil(MR);
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.clear();
             scratch.resize(tiles * MR * pairs, 0);
-            for (dst, src) in scratch.chunks_exact_mut(pairs).zip(x.chunks_exact(k)) {
-                let (whole, odd) = src.split_at(k - k % 2);
-                for (d, s) in dst.iter_mut().zip(whole.chunks_exact(2)) {
-                    *d = pack(s[0], s[1]);
+            match &self.gather {
+                None => {
+                    for (dst, src) in scratch.chunks_exact_mut(pairs).zip(x.chunks_exact(k)) {
+                        pack_row(src, dst);
+                    }
                 }
-                if let (Some(d), Some(&s)) = (dst.last_mut(), odd.first()) {
-                    *d = pack(s, 0.0);
-                }
+                Some(g) => g.pack(x, &mut vec![0; 2 * pairs], scratch.chunks_exact_mut(pairs).take(rows)),
             }
             for (tile, xs) in scratch.chunks_exact(MR * pairs).enumerate() {
                 let row0 = tile * MR;
@@ -544,6 +644,18 @@ impl QPointwise {
     }
 }
 
+/// A row of centred values as pairs in `dst` (an odd last value with a zero).
+#[inline(always)]
+fn pack_row(src: &[f32], dst: &mut [u32]) {
+    let (whole, odd) = src.split_at(src.len() - src.len() % 2);
+    for (d, s) in dst.iter_mut().zip(whole.chunks_exact(2)) {
+        *d = pack(s[0], s[1]);
+    }
+    if let (Some(d), Some(&s)) = (dst.last_mut(), odd.first()) {
+        *d = pack(s, 0.0);
+    }
+}
+
 /// Two centred values (exact integers, |v| ≤ 255) as 16-bit lanes of a u32.
 #[inline(always)]
 fn pack(a: f32, b: f32) -> u32 {
@@ -558,7 +670,7 @@ thread_local! {
 
 impl Op for QPointwise {
     fn name(&self) -> StaticName {
-        "QPointwise".into()
+        if self.gather.is_some() { "QConv" } else { "QPointwise" }.into()
     }
 
     op_as_typed_op!();
@@ -569,11 +681,7 @@ impl EvalOp for QPointwise {
 
     fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let Some(input) = inputs.first() else { bail!("QPointwise expects one input") };
-        let mut shape: TVec<usize> = input.shape().into();
-        ensure!(shape.last() == Some(&self.k), "QPointwise expects {} channels, got shape {:?}", self.k, shape);
-        if let Some(last) = shape.last_mut() {
-            *last = self.n;
-        }
+        let shape = self.output_shape(input.shape())?;
         let plain = input.try_as_plain_ram()?;
         let x = plain.as_slice::<f32>()?;
         // `apply` writes every output value.
@@ -589,6 +697,10 @@ impl TypedOp for QPointwise {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let Some(input) = inputs.first() else { bail!("QPointwise expects one input") };
         ensure!(input.datum_type == DatumType::F32, "QPointwise works on f32 centred values");
+        if self.gather.is_some() {
+            let Some(shape) = input.shape.as_concrete() else { bail!("QPointwise expects a concrete NHWC input") };
+            return Ok(tvec!(DatumType::F32.fact(self.output_shape(shape)?)));
+        }
         ensure!(input.shape.last() == Some(&self.k.to_dim()), "QPointwise expects {} channels", self.k);
         let mut shape: TVec<TDim> = input.shape.iter().cloned().collect();
         if let Some(last) = shape.last_mut() {
@@ -698,6 +810,96 @@ mod tests {
         assert_eq!(tried, 144);
     }
 
+    /// Gathered rows: TFLite's convolution (padding with the input's zero point, i.e. centred
+    /// zeros) for SAME and VALID windows, strides, dilations, windows that do not tile the input
+    /// evenly, 1×1 with stride 2, several images, odd `k`, on the integer and the f32
+    /// requantization, against the sums over the window in i32.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn gathered_convolution_matches_tflite_arithmetic() {
+        use crate::tflite::Padding;
+        use crate::tract::conv::Window;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let out = Q8 { scale: 0.05, zero_point: 3, kind: TensorKind::Int8 };
+        let (min, max) = (-20, 127);
+        let mut tried = 0;
+        for (padding, kernel, stride, dilation, [h, w], c, n, batch) in [
+            // MobileNet's first layer, smaller.
+            (Padding::Same, [3, 3], [2, 2], [1, 1], [9, 8], 3, 32, 1),
+            (Padding::Valid, [3, 3], [1, 1], [1, 1], [6, 7], 5, 9, 2),
+            (Padding::Same, [2, 3], [1, 2], [2, 1], [7, 5], 2, 8, 1),
+            (Padding::Same, [1, 1], [2, 2], [1, 1], [5, 5], 4, 5, 1),
+            (Padding::Valid, [5, 5], [1, 1], [1, 1], [5, 5], 1, 3, 3),
+            (Padding::Same, [3, 3], [1, 1], [1, 1], [1, 1], 3, 4, 2),
+        ] {
+            let window = Window { padding, stride, dilation, kernel };
+            let g = Geometry::new(&window, [h, w]);
+            let [oh, ow] = g.output;
+            let k = kernel[0] * kernel[1] * c;
+            // Large values (a bias of 2^22 on channel 0 sends the layer to the integer
+            // requantization) and medium ones (f32: sums and bias below 2^22).
+            for (w_max, x_max, b_max, real) in [(255, 255, 100_000, 0.000_07), (100, 255, 30_000, 0.002_1)] {
+                let weights: Vec<i32> = (0..n * k).map(|_| (next() % (2 * w_max as u64 + 1)) as i32 - w_max).collect();
+                let mut bias: Vec<i32> = (0..n).map(|_| (next() % (2 * b_max as u64 + 1)) as i32 - b_max).collect();
+                if w_max == 255 {
+                    bias[0] = 1 << 22;
+                }
+                let m = [quantize_multiplier(real)];
+                let op = QPointwise::new(k, n, &weights, &bias, &m, out, (min, max)).and_then(|op| op.gathering(g, c));
+                let Some(op) = op else { panic!("no operator for {kernel:?} over {c} channels") };
+                assert_eq!(op.packed.floats.is_some(), w_max == 100, "{kernel:?}: requantization path");
+                let x: Vec<f32> =
+                    (0..batch * h * w * c).map(|_| ((next() % (2 * x_max as u64 + 1)) as i32 - x_max) as f32).collect();
+                let mut want = Vec::new();
+                for b in 0..batch {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            for ch in 0..n {
+                                let mut acc = bias[ch];
+                                for ky in 0..kernel[0] {
+                                    for kx in 0..kernel[1] {
+                                        let (Some(iy), Some(ix)) = (g.input_at(0, oy, ky), g.input_at(1, ox, kx))
+                                        else {
+                                            continue;
+                                        };
+                                        for i in 0..c {
+                                            let v = x[((b * h + iy) * w + ix) * c + i] as i32;
+                                            acc += v * weights[ch * k + (ky * kernel[1] + kx) * c + i];
+                                        }
+                                    }
+                                }
+                                let q = mul_by_qm(acc, m[0].0, m[0].1).saturating_add(out.zero_point).clamp(min, max);
+                                want.push((q - out.zero_point) as f32);
+                            }
+                        }
+                    }
+                }
+                let shape = op.output_shape(&[batch, h, w, c]).unwrap();
+                assert_eq!(&shape[..], &[batch, oh, ow, n]);
+                assert!(op.output_shape(&[batch, h, w, c + 1]).is_err());
+                let mut got = vec![f32::NAN; want.len()];
+                op.apply(&x, &mut got);
+                assert_eq!(
+                    got, want,
+                    "{kernel:?} stride {stride:?} dilation {dilation:?} over [{batch}, {h}, {w}, {c}]"
+                );
+                tried += 1;
+            }
+        }
+        assert_eq!(tried, 12);
+        // `k` must be the window's taps times the channels.
+        let g =
+            Geometry::new(&Window { padding: Padding::Same, stride: [1; 2], dilation: [1; 2], kernel: [3, 3] }, [4, 4]);
+        let op = QPointwise::new(8, 1, &[1; 8], &[0], &[(1 << 30, 0)], out, (min, max));
+        assert!(op.and_then(|op| op.gathering(g, 1)).is_none());
+    }
+
     /// `op` with its band of undecided fractions replaced: lanes whose fraction is outside
     /// `[flag_lo, flag_hi]` take the integer requantization.
     fn with_flag_band(op: &QPointwise, flag_lo: f32, flag_hi: f32) -> QPointwise {
@@ -786,5 +988,75 @@ mod tests {
             row(&format!("{k} | {n} | {rows}"), best, work);
         }
         row("all | |", total, macs);
+    }
+
+    /// MobileNetV2's first convolution (224×224×3, 3×3 with stride 2, 32 channels) on
+    /// `QPointwise` gathering its window, against what it replaces: tract's f32 convolution
+    /// (im2col and its f32 matrix kernel) then `Requant`, as optimised tract plans, after checking
+    /// that both give the same values. Ignored by `cargo test`: `scripts/bench-kernels.sh
+    /// gathered_speed` runs it in headless Chromium (release, +simd128).
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    #[ignore]
+    fn gathered_speed() {
+        use crate::tflite::Padding;
+        use crate::tract::conv::Window;
+        use crate::tract::qint::Requant;
+        use tract_core::ops::cnn::{Conv, KernelFormat};
+        let (side, c, n) = (224, 3, 32);
+        let k = 9 * c;
+        let window = Window { padding: Padding::Same, stride: [2; 2], dilation: [1; 2], kernel: [3, 3] };
+        let out = Q8 { scale: 0.023, zero_point: 0, kind: TensorKind::UInt8 };
+        let m = quantize_multiplier(0.000_31);
+        let weights: Vec<i32> = (0..n * k).map(|i| (i * 37 % 255) as i32 - 127).collect();
+        let bias: Vec<i32> = (0..n).map(|i| i as i32 * 10 - 500).collect();
+        let x: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
+        let x = Tensor::from_shape(&[1, side, side, c], &x).unwrap();
+        let build = |ours: bool| -> Arc<TypedRunnableModel> {
+            let mut model = TypedModel::default();
+            let src = model.add_source("x", f32::fact([1, side, side, c])).unwrap();
+            let y = if ours {
+                let g = Geometry::new(&window, [side, side]);
+                let op = QPointwise::new(k, n, &weights, &bias, &[m], out, (0, 255)).and_then(|op| op.gathering(g, c));
+                model.wire_node("conv", op.unwrap(), &[src]).unwrap()
+            } else {
+                let w: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
+                let w = model.add_const("w", Tensor::from_shape(&[n, 3, 3, c], &w).unwrap()).unwrap();
+                let b: Vec<f32> = bias.iter().map(|&b| b as f32).collect();
+                let b = model.add_const("b", Tensor::from_shape(&[n], &b).unwrap()).unwrap();
+                let conv = Conv {
+                    pool_spec: window.pool_spec(c, n),
+                    kernel_fmt: KernelFormat::OHWI,
+                    group: 1,
+                    q_params: None,
+                };
+                let y = model.wire_node("conv", conv, &[src, w, b]).unwrap();
+                let requant = Requant {
+                    multipliers: vec![m],
+                    bias: vec![],
+                    out,
+                    min: 0,
+                    max: 255,
+                    centred: true,
+                    small_accs: true,
+                };
+                model.wire_node("requant", requant, &y).unwrap()
+            };
+            model.select_output_outlets(&y).unwrap();
+            model.into_optimized().unwrap().into_runnable().unwrap()
+        };
+        let (ours, theirs) = (build(true), build(false));
+        let a = ours.run(tvec!(x.clone().into_tvalue())).unwrap();
+        let b = theirs.run(tvec!(x.clone().into_tvalue())).unwrap();
+        let values = |t: &TValue| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec();
+        assert_eq!(values(&a[0]), values(&b[0]));
+        let [ours_ms, theirs_ms] = crate::tract::timing::best_of(|side, _| {
+            let plan = if side == 0 { &ours } else { &theirs };
+            assert!(plan.run(tvec!(x.clone().into_tvalue())).is_ok());
+        });
+        wasm_bindgen_test::console_log!(
+            "| QConv, MobileNetV2's first layer | {ours_ms:.3} ms | tract conv + Requant {theirs_ms:.3} ms | {:.2}× |",
+            ours_ms / theirs_ms.max(0.001)
+        );
     }
 }

@@ -942,8 +942,9 @@ struct ExactF32 {
     bound: i64,
 }
 
-/// Whether the wasm SIMD engine's kernels run: 1×1 convolutions on [`QPointwise`] (its 16-bit
-/// dot products beat tract's f32 kernel four to one) and `Requant` on [`FloatRequant`] (twice as
+/// Whether the wasm SIMD engine's kernels run: convolutions on [`QPointwise`] (its 16-bit
+/// dot products beat tract's f32 kernel four to one; other windows than 1×1 gathered, see
+/// [`gathered_conv`]) and `Requant` on [`FloatRequant`] (twice as
 /// fast as the integer path there). In wasm SIMD builds only: native builds keep tract's
 /// AVX/FMA kernels and `Requant`'s integer loop, which LLVM vectorises for AVX, and wasm builds
 /// without SIMD measured the scalar f32 path no faster; tests turn it on natively
@@ -973,11 +974,13 @@ fn is_pointwise(pool_spec: &PoolSpec) -> bool {
         && pool_spec.strides.as_ref().is_none_or(|s| s.iter().all(|&s| s == 1))
 }
 
-/// The [`QPointwise`] operator of a 1×1 convolution layer (weights `[n, 1, 1, k]`).
+/// The [`QPointwise`] operator of a convolution layer's weights `[n, kh, kw, c]`, as `[n, k]`
+/// (`k = kh · kw · c`; the rows of a 1×1 convolution, or gathered ones, see
+/// [`QPointwise::gathering`]).
 fn pointwise(layer: &IntLayer) -> TractResult<Option<QPointwise>> {
-    let shape = layer.weights.shape();
-    let (Some(&n), Some(&k)) = (shape.first(), shape.last()) else { return Ok(None) };
-    if layer.weight_axis != 0 || n * k != layer.weights.len() {
+    let Some(&n) = layer.weights.shape().first() else { return Ok(None) };
+    let k = layer.weights.len() / n.max(1);
+    if layer.weight_axis != 0 || n == 0 || n * k != layer.weights.len() {
         return Ok(None);
     }
     let ints = layer.weights.cast_to::<i32>()?;
@@ -1044,6 +1047,31 @@ pub(crate) fn conv(
     let y = ctx.wire1(layer.requant, &[acc])?;
     ctx.quantized_exactly();
     Ok(y)
+}
+
+/// Wires a convolution of one group (weights `[n, kh, kw, channels]`) of `x` (real values,
+/// spatial size `hw`, `channels` channels) whose window is not 1×1 with stride 1 (those are
+/// [`conv`]'s) as [`QPointwise`] gathering each output position's window
+/// ([`QPointwise::gathering`]) where it applies: wasm SIMD builds (see [`int_gemm`]) and weights
+/// it takes. `None`: wire [`conv`] instead.
+pub(crate) fn gathered_conv(
+    ctx: &mut OpCtx<'_, '_>,
+    layer: &IntLayer,
+    x: OutletId,
+    window: &super::conv::Window,
+    hw: [usize; 2],
+    channels: usize,
+) -> TractResult<Option<OutletId>> {
+    if !int_gemm() || (window.kernel == [1, 1] && window.stride == [1, 1]) {
+        return Ok(None);
+    }
+    let Some(op) = pointwise(layer)? else { return Ok(None) };
+    let geometry = super::qdepthwise::Geometry::new(window, hw);
+    let Some(op) = op.gathering(geometry, channels) else { return Ok(None) };
+    let cx = centred_input(ctx, x, layer.input)?;
+    let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
+    ctx.quantized_exactly();
+    Ok(Some(y))
 }
 
 /// Wires a depthwise convolution with depth multiplier 1 (weights `[1, kh, kw, c]`) of `x`

@@ -672,7 +672,8 @@ fn io_types(bytes: &[u8]) -> (Vec<TensorType>, Vec<TensorType>) {
 #[test]
 fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
     // `qgemm::QPointwise` and `qdepthwise::QDepthwise` (what wasm SIMD builds run for 1×1 and
-    // depthwise convolutions) against the f32 path
+    // depthwise convolutions, and `QPointwise` gathering the window, "QConv", for the others)
+    // against the f32 path
     // (which the differential tests check against the reference interpreter), on every zoo model
     // with 8-bit inputs, on the same pseudo-random input: every output byte equal.
     let Some(zoo) = zoo_dir() else {
@@ -681,7 +682,7 @@ fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
     };
     let mut files = Vec::new();
     tflite_files(&zoo, &mut files);
-    let (mut pointwise_total, mut depthwise_total) = (0, 0);
+    let (mut pointwise_total, mut depthwise_total, mut gathered_total) = (0, 0, 0);
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
         let (inputs, outputs) = io_types(&bytes);
@@ -712,16 +713,21 @@ fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
             let Ok(mut model) = loaded else { break };
             let names: Vec<String> = model.plan.model().nodes().iter().map(|n| n.op.name().to_string()).collect();
             let count = |op: &str| names.iter().filter(|n| n.contains(op)).count();
-            results.push(((count("QPointwise"), count("QDepthwise")), model.run(&xs).unwrap()));
+            let counts = (count("QPointwise"), count("QDepthwise"), count("QConv"));
+            results.push((counts, model.run(&xs).unwrap()));
         }
         let rel = path.strip_prefix(&zoo).unwrap().display().to_string();
-        let [(_, f32_path), ((pointwise, depthwise), int_path)] = &results[..] else {
+        let [(_, f32_path), ((pointwise, depthwise, gathered), int_path)] = &results[..] else {
             println!("{rel}: does not load (see every_zoo_model_loads_or_lists_its_unsupported_ops)");
             continue;
         };
-        println!("{rel}: {pointwise} 1×1 convolutions on QPointwise, {depthwise} depthwise ones on QDepthwise");
+        println!(
+            "{rel}: {pointwise} 1×1 convolutions on QPointwise, {depthwise} depthwise ones on QDepthwise, \
+             {gathered} others on QConv"
+        );
         pointwise_total += pointwise;
         depthwise_total += depthwise;
+        gathered_total += gathered;
         for (k, (a, b)) in f32_path.iter().zip(int_path).enumerate() {
             assert_eq!(a.data(), b.data(), "{rel}: output {k}");
         }
@@ -729,6 +735,8 @@ fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
     // MobileNetV2 alone has 35 of them.
     assert!(pointwise_total >= 35, "{pointwise_total} QPointwise nodes in the zoo's models");
     assert!(depthwise_total >= 17, "{depthwise_total} QDepthwise nodes in the zoo's models");
+    // MobileNetV2's first convolution (3×3, stride 2), at least.
+    assert!(gathered_total >= 1, "{gathered_total} QConv nodes in the zoo's models");
 }
 
 #[test]
