@@ -716,7 +716,7 @@ impl TypedOp for QPointwise {
 mod tests {
     use super::*;
     use crate::tflite::TensorKind;
-    use crate::tract::qint::{mul_by_qm, quantize_multiplier};
+    use crate::tract::qint::{mul_by_qm, quantize_multiplier, xorshift};
 
     /// The kernel computes TFLite's sums and requantization, for every shape of tile and tail
     /// (rows, input and output channels not multiples of the tile's), per-tensor and per-channel
@@ -726,13 +726,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn pointwise_matches_tflite_arithmetic() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let out = Q8 { scale: 0.05, zero_point: 3, kind: TensorKind::Int8 };
         let mut tried = 0;
         for (k, n, rows) in
@@ -819,13 +813,7 @@ mod tests {
     fn gathered_convolution_matches_tflite_arithmetic() {
         use crate::tflite::Padding;
         use crate::tract::conv::Window;
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let out = Q8 { scale: 0.05, zero_point: 3, kind: TensorKind::Int8 };
         let (min, max) = (-20, 127);
         let mut tried = 0;

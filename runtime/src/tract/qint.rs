@@ -962,6 +962,17 @@ thread_local! {
     static FORCE_INT_GEMM: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
 }
 
+/// The tests' pseudo-random numbers: xorshift64 from `seed` (not zero).
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// Makes this thread's imports use (or not) [`QPointwise`] for 1×1 convolutions.
 #[cfg(test)]
 pub(crate) fn force_int_gemm(on: Option<bool>) {
@@ -1009,10 +1020,7 @@ pub(crate) fn conv(
         && let Some(op) = pointwise(&layer)?
     {
         // A 1×1 convolution with stride 1: the integer matrix product (see `qgemm`).
-        let cx = centred_input(ctx, x, layer.input)?;
-        let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
-        ctx.quantized_exactly();
-        return Ok(y);
+        return centred_kernel(ctx, op, x, &layer);
     }
     if let Some(ExactF32 { weights: centered, bias: f32_bias, bound }) = exact_f32_weights(&layer)? {
         // Every partial sum is an integer below 2^24 in magnitude, so tract's f32 convolution
@@ -1068,10 +1076,7 @@ pub(crate) fn gathered_conv(
     let Some(op) = pointwise(layer)? else { return Ok(None) };
     let geometry = super::qdepthwise::Geometry::new(window, hw);
     let Some(op) = op.gathering(geometry, channels) else { return Ok(None) };
-    let cx = centred_input(ctx, x, layer.input)?;
-    let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
-    ctx.quantized_exactly();
-    Ok(Some(y))
+    centred_kernel(ctx, op, x, layer).map(Some)
 }
 
 /// Wires a depthwise convolution with depth multiplier 1 (weights `[1, kh, kw, c]`) of `x`
@@ -1099,10 +1104,21 @@ pub(crate) fn depthwise(
     let bias = bias.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
     let geometry = super::qdepthwise::Geometry::new(window, hw);
     let Some(op) = super::qdepthwise::QDepthwise::new(weights, bias, geometry, float) else { return Ok(None) };
+    centred_kernel(ctx, op, x, layer).map(Some)
+}
+
+/// Wires `op`, an integer kernel from centred values of `layer`'s input to centred values of its
+/// output, on `x` (real values); returns the real values after it.
+fn centred_kernel(
+    ctx: &mut OpCtx<'_, '_>,
+    op: impl Into<Box<dyn TypedOp>>,
+    x: OutletId,
+    layer: &IntLayer,
+) -> TractResult<OutletId> {
     let cx = centred_input(ctx, x, layer.input)?;
     let y = centred_output(ctx, op, &[cx], layer.requant.out)?;
     ctx.quantized_exactly();
-    Ok(Some(y))
+    Ok(y)
 }
 
 /// Wires an exact integer fully connected layer on `x` (real values, `[rows, k]`).
@@ -1645,13 +1661,7 @@ mod tests {
     /// points.
     #[test]
     fn requant_matches_the_scalar_helpers() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let out = Q8 { scale: 0.023_5, zero_point: 7, kind: TensorKind::Int8 };
         let multipliers: Vec<(i32, i32)> = [1e-9, 3e-6, 0.000_71, 0.011_28, 0.25, 0.5, 0.999_999, 1.0, 3.7, 1e3, 1e9]
             .iter()
@@ -1719,13 +1729,7 @@ mod tests {
     fn requant_in_f32_is_exact() {
         // Natively too (the f32 path runs in wasm SIMD builds; see `int_gemm`).
         force_int_gemm(Some(true));
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let configs = [
             (0.04, TensorKind::Int8, -3, (-128, 127), true),
             (0.031_25, TensorKind::Int8, 0, (-128, 127), true),
