@@ -413,7 +413,8 @@ mod tests {
     #[ignore]
     fn depthwise_speed() {
         use crate::tflite::TensorKind;
-        use crate::tract::qint::{Q8, Requant};
+        use crate::tract::qint::Q8;
+        use crate::tract::timing;
         use tract_core::ops::cnn::{Conv, KernelFormat};
         // (input side, channels, stride, layers of that shape)
         let shapes = [
@@ -439,48 +440,25 @@ mod tests {
             let bias: Vec<f32> = (0..c).map(|i| i as f32 * 10.0 - 500.0).collect();
             let x: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
             let x = Tensor::from_shape(&[1, side, side, c], &x).unwrap();
-            let build = |ours: bool| -> Arc<TypedRunnableModel> {
-                let mut model = TypedModel::default();
-                let src = model.add_source("x", f32::fact([1, side, side, c])).unwrap();
-                let y = if ours {
-                    let g = Geometry::new(&window, [side, side]);
-                    let op = QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap();
-                    model.wire_node("dw", op, &[src]).unwrap()
-                } else {
-                    let w = model.add_const("w", Tensor::from_shape(&[3, 3, c, 1], &weights).unwrap()).unwrap();
-                    let b = model.add_const("b", Tensor::from_shape(&[c], &bias).unwrap()).unwrap();
-                    let conv = Conv {
-                        pool_spec: window.pool_spec(c, c),
-                        kernel_fmt: KernelFormat::HWIO,
-                        group: c,
-                        q_params: None,
-                    };
-                    let y = model.wire_node("dw", conv, &[src, w, b]).unwrap();
-                    let requant = Requant {
-                        multipliers: vec![m],
-                        bias: vec![],
-                        out,
-                        min: lo,
-                        max: hi,
-                        centred: true,
-                        small_accs: true,
-                    };
-                    model.wire_node("requant", requant, &y).unwrap()
-                };
-                model.select_output_outlets(&y).unwrap();
-                model.into_optimized().unwrap().into_runnable().unwrap()
-            };
-            let (ours, theirs) = (build(true), build(false));
+            let g = Geometry::new(&window, [side, side]);
+            let ours =
+                timing::plan_of([1, side, side, c], QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap());
+            let conv =
+                Conv { pool_spec: window.pool_spec(c, c), kernel_fmt: KernelFormat::HWIO, group: c, q_params: None };
+            let theirs = timing::tract_conv_requant(
+                [1, side, side, c],
+                conv,
+                (&[3, 3, c, 1], &weights),
+                &bias,
+                (m, out, lo, hi),
+            );
             // Same values (the test above checks them against TFLite's arithmetic).
-            let a = ours.run(tvec!(x.clone().into_tvalue())).unwrap();
-            let b = theirs.run(tvec!(x.clone().into_tvalue())).unwrap();
-            let values = |t: &TValue| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec();
-            assert_eq!(values(&a[0]), values(&b[0]), "{side} {c} {stride}");
+            timing::assert_same_values(&ours, &theirs, &x, &format!("{side} {c} {stride}"));
             for _ in 0..count {
                 plans.push((ours.clone(), theirs.clone(), x.clone()));
             }
         }
-        let best = crate::tract::timing::best_of(|side, _| {
+        let best = timing::best_of(|side, _| {
             for (ours, theirs, x) in &plans {
                 let plan = if side == 0 { ours } else { theirs };
                 assert!(plan.run(tvec!(x.clone().into_tvalue())).is_ok());

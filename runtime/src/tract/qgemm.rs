@@ -989,7 +989,7 @@ mod tests {
     fn gathered_speed() {
         use crate::tflite::Padding;
         use crate::tract::conv::Window;
-        use crate::tract::qint::Requant;
+        use crate::tract::timing;
         use tract_core::ops::cnn::{Conv, KernelFormat};
         let (side, c, n) = (224, 3, 32);
         let k = 9 * c;
@@ -1000,45 +1000,16 @@ mod tests {
         let bias: Vec<i32> = (0..n).map(|i| i as i32 * 10 - 500).collect();
         let x: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
         let x = Tensor::from_shape(&[1, side, side, c], &x).unwrap();
-        let build = |ours: bool| -> Arc<TypedRunnableModel> {
-            let mut model = TypedModel::default();
-            let src = model.add_source("x", f32::fact([1, side, side, c])).unwrap();
-            let y = if ours {
-                let g = Geometry::new(&window, [side, side]);
-                let op = QPointwise::new(k, n, &weights, &bias, &[m], out, (0, 255)).and_then(|op| op.gathering(g, c));
-                model.wire_node("conv", op.unwrap(), &[src]).unwrap()
-            } else {
-                let w: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
-                let w = model.add_const("w", Tensor::from_shape(&[n, 3, 3, c], &w).unwrap()).unwrap();
-                let b: Vec<f32> = bias.iter().map(|&b| b as f32).collect();
-                let b = model.add_const("b", Tensor::from_shape(&[n], &b).unwrap()).unwrap();
-                let conv = Conv {
-                    pool_spec: window.pool_spec(c, n),
-                    kernel_fmt: KernelFormat::OHWI,
-                    group: 1,
-                    q_params: None,
-                };
-                let y = model.wire_node("conv", conv, &[src, w, b]).unwrap();
-                let requant = Requant {
-                    multipliers: vec![m],
-                    bias: vec![],
-                    out,
-                    min: 0,
-                    max: 255,
-                    centred: true,
-                    small_accs: true,
-                };
-                model.wire_node("requant", requant, &y).unwrap()
-            };
-            model.select_output_outlets(&y).unwrap();
-            model.into_optimized().unwrap().into_runnable().unwrap()
-        };
-        let (ours, theirs) = (build(true), build(false));
-        let a = ours.run(tvec!(x.clone().into_tvalue())).unwrap();
-        let b = theirs.run(tvec!(x.clone().into_tvalue())).unwrap();
-        let values = |t: &TValue| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec();
-        assert_eq!(values(&a[0]), values(&b[0]));
-        let [ours_ms, theirs_ms] = crate::tract::timing::best_of(|side, _| {
+        let shape = [1, side, side, c];
+        let g = Geometry::new(&window, [side, side]);
+        let op = QPointwise::new(k, n, &weights, &bias, &[m], out, (0, 255)).and_then(|op| op.gathering(g, c));
+        let ours = timing::plan_of(shape, op.unwrap());
+        let conv = Conv { pool_spec: window.pool_spec(c, n), kernel_fmt: KernelFormat::OHWI, group: 1, q_params: None };
+        let w: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
+        let b: Vec<f32> = bias.iter().map(|&b| b as f32).collect();
+        let theirs = timing::tract_conv_requant(shape, conv, (&[n, 3, 3, c], &w), &b, (m, out, 0, 255));
+        timing::assert_same_values(&ours, &theirs, &x, "MobileNetV2's first layer");
+        let [ours_ms, theirs_ms] = timing::best_of(|side, _| {
             let plan = if side == 0 { &ours } else { &theirs };
             assert!(plan.run(tvec!(x.clone().into_tvalue())).is_ok());
         });

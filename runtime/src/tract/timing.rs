@@ -1,6 +1,13 @@
 //! Timing for the kernel benchmarks (`#[ignore]`d wasm tests that `scripts/bench-kernels.sh`
 //! runs in headless Chromium): a kernel against a reference measured in the same run.
 
+use std::sync::Arc;
+
+use tract_core::internal::*;
+use tract_core::ops::cnn::Conv;
+
+use super::qint::{Q8, Requant};
+
 /// `performance.now()` (microseconds apart in Chromium; `Date.now()` is whole milliseconds).
 fn clock() -> impl Fn() -> f64 {
     let now = js_sys::Function::new_no_args("return performance.now()");
@@ -24,4 +31,49 @@ pub(super) fn best_of(mut run: impl FnMut(usize, usize)) -> [f64; 2] {
         }
     }
     best
+}
+
+/// `op` alone as an optimised tract plan on an f32 input of shape `input`.
+pub(super) fn plan_of(input: [usize; 4], op: impl Into<Box<dyn TypedOp>>) -> Arc<TypedRunnableModel> {
+    let mut model = TypedModel::default();
+    let src = model.add_source("x", f32::fact(input)).unwrap();
+    let y = model.wire_node("op", op, &[src]).unwrap();
+    model.select_output_outlets(&y).unwrap();
+    model.into_optimized().unwrap().into_runnable().unwrap()
+}
+
+/// What the integer convolutions replace, as an optimised tract plan on an f32 input of shape
+/// `input`: tract's f32 convolution `conv` (weights of shape `w_shape`, the bias in its sums),
+/// then `Requant`'s f32 path with one multiplier `m` to centred values of `out` in `[lo, hi]`.
+pub(super) fn tract_conv_requant(
+    input: [usize; 4],
+    conv: Conv,
+    (w_shape, weights): (&[usize], &[f32]),
+    bias: &[f32],
+    (m, out, lo, hi): ((i32, i32), Q8, i32, i32),
+) -> Arc<TypedRunnableModel> {
+    let mut model = TypedModel::default();
+    let src = model.add_source("x", f32::fact(input)).unwrap();
+    let w = model.add_const("w", Tensor::from_shape(w_shape, weights).unwrap()).unwrap();
+    let b = model.add_const("b", Tensor::from_shape(&[bias.len()], bias).unwrap()).unwrap();
+    let y = model.wire_node("conv", conv, &[src, w, b]).unwrap();
+    let requant =
+        Requant { multipliers: vec![m], bias: vec![], out, min: lo, max: hi, centred: true, small_accs: true };
+    let y = model.wire_node("requant", requant, &y).unwrap();
+    model.select_output_outlets(&y).unwrap();
+    model.into_optimized().unwrap().into_runnable().unwrap()
+}
+
+/// Both plans give the same f32 values on `x`: a kernel is timed against what it replaces only
+/// once they agree.
+pub(super) fn assert_same_values(
+    ours: &Arc<TypedRunnableModel>,
+    theirs: &Arc<TypedRunnableModel>,
+    x: &Tensor,
+    what: &str,
+) {
+    let a = ours.run(tvec!(x.clone().into_tvalue())).unwrap();
+    let b = theirs.run(tvec!(x.clone().into_tvalue())).unwrap();
+    let values = |t: &TValue| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec();
+    assert_eq!(values(&a[0]), values(&b[0]), "{what}");
 }
