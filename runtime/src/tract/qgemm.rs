@@ -320,9 +320,8 @@ impl Gather {
 
     /// Gathers and packs the rows of `x` (whole images), one per item of `dst` (its pairs), in
     /// order; `row` is a row's worth of scratch (the window's taps times the channels, made
-    /// even). The values are converted to 16 bits as they are gathered, element by element (a
-    /// pixel is a few values: a copy would be a call), and positions and taps are counted by
-    /// nested loops (a division per tap took longer than the matrix product).
+    /// even). The values are converted to 16 bits as they are gathered, and positions and taps
+    /// are counted by nested loops (a division per tap took longer than the matrix product).
     fn pack<'a>(&self, x: &[f32], row: &mut [u16], mut dst: impl Iterator<Item = &'a mut [u32]>) {
         let g = &self.geometry;
         let c = self.channels;
@@ -332,22 +331,29 @@ impl Gather {
             for oy in 0..oh {
                 for ox in 0..ow {
                     let Some(dst) = dst.next() else { return };
-                    let mut parts = row.chunks_exact_mut(c);
-                    for ky in 0..kh {
-                        let iy = g.input_at(0, oy, ky);
-                        for kx in 0..kw {
-                            let Some(part) = parts.next() else { break };
-                            let at = match (iy, g.input_at(1, ox, kx)) {
-                                (Some(iy), Some(ix)) => Some((iy * g.input[1] + ix) * c),
-                                _ => None,
-                            };
-                            match at.and_then(|at| image.get(at..at + c)) {
-                                Some(pixel) => {
-                                    for (d, &v) in part.iter_mut().zip(pixel) {
-                                        *d = small_f32_to_i32(v) as u16;
-                                    }
+                    // The window's columns all inside the input, next to each other: each of
+                    // its rows is one run of the image's values (most positions; no test per
+                    // tap).
+                    let first = (ox * g.stride[1]).checked_sub(g.pad[1]).filter(|&ix| ix + kw <= g.input[1]);
+                    match first.filter(|_| g.dilation[1] == 1) {
+                        Some(ix) => {
+                            for (ky, part) in row.chunks_exact_mut(kw * c).take(kh).enumerate() {
+                                let at = g.input_at(0, oy, ky).map(|iy| (iy * g.input[1] + ix) * c);
+                                to_u16(at.and_then(|at| image.get(at..at + kw * c)), part);
+                            }
+                        }
+                        None => {
+                            let mut parts = row.chunks_exact_mut(c);
+                            for ky in 0..kh {
+                                let iy = g.input_at(0, oy, ky);
+                                for kx in 0..kw {
+                                    let Some(part) = parts.next() else { break };
+                                    let at = match (iy, g.input_at(1, ox, kx)) {
+                                        (Some(iy), Some(ix)) => Some((iy * g.input[1] + ix) * c),
+                                        _ => None,
+                                    };
+                                    to_u16(at.and_then(|at| image.get(at..at + c)), part);
                                 }
-                                None => part.fill(0),
                             }
                         }
                     }
@@ -357,6 +363,20 @@ impl Gather {
                 }
             }
         }
+    }
+}
+
+/// Centred values (exact integers, |v| ≤ 255) as 16-bit lanes in `dst`, element by element (a
+/// few values: a copy would be a call), or zeros (the centred padding) for none.
+#[inline(always)]
+fn to_u16(src: Option<&[f32]>, dst: &mut [u16]) {
+    match src {
+        Some(src) => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = small_f32_to_i32(v) as u16;
+            }
+        }
+        None => dst.fill(0),
     }
 }
 
@@ -822,6 +842,9 @@ mod tests {
             (Padding::Same, [3, 3], [2, 2], [1, 1], [9, 8], 3, 32, 1),
             (Padding::Valid, [3, 3], [1, 1], [1, 1], [6, 7], 5, 9, 2),
             (Padding::Same, [2, 3], [1, 2], [2, 1], [7, 5], 2, 8, 1),
+            // Dilated columns (not one run of the input per window row).
+            (Padding::Same, [3, 2], [1, 1], [1, 2], [6, 7], 3, 6, 1),
+            (Padding::Valid, [2, 3], [1, 1], [1, 2], [5, 8], 2, 4, 1),
             (Padding::Same, [1, 1], [2, 2], [1, 1], [5, 5], 4, 5, 1),
             (Padding::Valid, [5, 5], [1, 1], [1, 1], [5, 5], 1, 3, 3),
             (Padding::Same, [3, 3], [1, 1], [1, 1], [1, 1], 3, 4, 2),
@@ -880,7 +903,7 @@ mod tests {
                 tried += 1;
             }
         }
-        assert_eq!(tried, 12);
+        assert_eq!(tried, 16);
         // `k` must be the window's taps times the channels.
         let g =
             Geometry::new(&Window { padding: Padding::Same, stride: [1; 2], dilation: [1; 2], kernel: [3, 3] }, [4, 4]);
