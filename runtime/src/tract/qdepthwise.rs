@@ -406,8 +406,9 @@ mod tests {
 
     /// MobileNetV2's 17 depthwise layers (3×3) on this kernel, against what it replaces: tract's
     /// f32 depthwise convolution followed by `Requant` (its f32 path), both as optimised tract
-    /// plans, measured in the same run. Ignored by `cargo test`: `scripts/bench-kernels.sh` runs
-    /// it in headless Chromium (the SIMD worker's build).
+    /// plans, measured in the same run; and each shape's kernel alone against writing its
+    /// output. Ignored by `cargo test`: `scripts/bench-kernels.sh` runs it in headless Chromium
+    /// (the SIMD worker's build).
     #[cfg(target_arch = "wasm32")]
     #[wasm_bindgen_test::wasm_bindgen_test]
     #[ignore]
@@ -434,6 +435,8 @@ mod tests {
         let (lo, hi) = (0, 255);
         let Some(float) = FloatRequant::tuned(m, lo, hi, 1.0) else { panic!("no f32 path") };
         let mut plans = Vec::new();
+        wasm_bindgen_test::console_log!("| layer | kernel ms | writing the output ms | ratio |");
+        wasm_bindgen_test::console_log!("|---|---:|---:|---:|");
         for (side, c, stride, count) in shapes {
             let window = Window { padding: Padding::Same, stride: [stride; 2], dilation: [1; 2], kernel: [3, 3] };
             let weights: Vec<f32> = (0..9 * c).map(|i| ((i * 37 % 255) as i32 - 127) as f32).collect();
@@ -454,6 +457,16 @@ mod tests {
             );
             // Same values (the test above checks them against TFLite's arithmetic).
             timing::assert_same_values(&ours, &theirs, &x, &format!("{side} {c} {stride}"));
+            // The kernel alone on slices (no plan, no tensors), against writing its output.
+            let op = QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap();
+            let xs: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
+            let mut got = vec![0f32; g.output[0] * g.output[1] * c];
+            let [kernel, write] =
+                timing::best_of(|s, n| if s == 0 { op.apply(&xs, &mut got) } else { got.fill(n as f32) });
+            wasm_bindgen_test::console_log!(
+                "| {side}×{side}×{c}, stride {stride} | {kernel:.3} | {write:.3} | {:.1}× |",
+                kernel / write.max(0.001)
+            );
             for _ in 0..count {
                 plans.push((ours.clone(), theirs.clone(), x.clone()));
             }
