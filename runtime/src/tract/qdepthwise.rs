@@ -441,11 +441,11 @@ mod tests {
             let window = Window { padding: Padding::Same, stride: [stride; 2], dilation: [1; 2], kernel: [3, 3] };
             let weights: Vec<f32> = (0..9 * c).map(|i| ((i * 37 % 255) as i32 - 127) as f32).collect();
             let bias: Vec<f32> = (0..c).map(|i| i as f32 * 10.0 - 500.0).collect();
-            let x: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
-            let x = Tensor::from_shape(&[1, side, side, c], &x).unwrap();
+            let xs: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
+            let x = Tensor::from_shape(&[1, side, side, c], &xs).unwrap();
             let g = Geometry::new(&window, [side, side]);
-            let ours =
-                timing::plan_of([1, side, side, c], QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap());
+            let op = QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap();
+            let ours = timing::plan_of([1, side, side, c], op.clone());
             let conv =
                 Conv { pool_spec: window.pool_spec(c, c), kernel_fmt: KernelFormat::HWIO, group: c, q_params: None };
             let theirs = timing::tract_conv_requant(
@@ -458,8 +458,6 @@ mod tests {
             // Same values (the test above checks them against TFLite's arithmetic).
             timing::assert_same_values(&ours, &theirs, &x, &format!("{side} {c} {stride}"));
             // The kernel alone on slices (no plan, no tensors), against writing its output.
-            let op = QDepthwise::new(weights.clone(), bias.clone(), g, float).unwrap();
-            let xs: Vec<f32> = (0..side * side * c).map(|i| ((i * 13 % 255) as i32 - 127) as f32).collect();
             let mut got = vec![0f32; g.output[0] * g.output[1] * c];
             let [kernel, write] =
                 timing::best_of(|s, n| if s == 0 { op.apply(&xs, &mut got) } else { got.fill(n as f32) });

@@ -334,8 +334,7 @@ impl Gather {
                     // The window's columns all inside the input, next to each other: each of
                     // its rows is one run of the image's values (most positions; no test per
                     // tap).
-                    let first = (ox * g.stride[1]).checked_sub(g.pad[1]).filter(|&ix| ix + kw <= g.input[1]);
-                    match first.filter(|_| g.dilation[1] == 1) {
+                    match g.input_at(1, ox, 0).filter(|&ix| g.dilation[1] == 1 && ix + kw <= g.input[1]) {
                         Some(ix) => {
                             for (ky, part) in row.chunks_exact_mut(kw * c).take(kh).enumerate() {
                                 let at = g.input_at(0, oy, ky).map(|iy| (iy * g.input[1] + ix) * c);
