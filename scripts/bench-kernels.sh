@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the engine's wasm SIMD kernels in headless Chromium (the tests marked #[ignore] that print
-# timings: qgemm's `pointwise_speed`, qdepthwise's `depthwise_speed`, qint's `binary_speed` and
-# `requant_speed`), built as the shipped SIMD worker is
+# timings: qgemm's `pointwise_speed` and `gathered_speed`, qdepthwise's `depthwise_speed`, qint's
+# `binary_speed` and `requant_speed`, the importer tests' `speech_speed`), built as the shipped SIMD worker is
 # (profile release-worker: opt-level 3, fat LTO, one codegen unit; +simd128; vectorisation differs
 # from `--release`), each against a reference measured in the same run. A development tool: a minute or two once built, not part of CI.
 # Usage: scripts/bench-kernels.sh [test name filter, default: _speed]

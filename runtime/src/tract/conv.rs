@@ -209,6 +209,11 @@ pub(crate) fn depthwise_conv_2d(ctx: &mut OpCtx<'_, '_>) -> TractResult<TVec<Out
         {
             return Ok(tvec!(y));
         }
+        if c == 1
+            && let Some(y) = qint::one_channel_depthwise(ctx, &layer, x, &window, [h, wd])?
+        {
+            return Ok(tvec!(y));
+        }
         let y = qint::conv(ctx, layer, x, window.pool_spec(c, o), KernelFormat::HWIO, c, |ctx, w| {
             ctx.wire1(to_hwio.clone(), &[w])
         })?;

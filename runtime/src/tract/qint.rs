@@ -1079,6 +1079,31 @@ pub(crate) fn gathered_conv(
     centred_kernel(ctx, op, x, layer).map(Some)
 }
 
+/// Wires a depthwise convolution of one input channel (weights `[1, kh, kw, n]`, any depth
+/// multiplier `n`) of `x` (real values, spatial size `hw`): the ordinary convolution it is
+/// (weights `[n, kh, kw, 1]`), gathered on [`QPointwise`] where [`gathered_conv`] applies (the
+/// speech models' and person detection's first layer). `None`: wire [`conv`] instead.
+pub(crate) fn one_channel_depthwise(
+    ctx: &mut OpCtx<'_, '_>,
+    layer: &IntLayer,
+    x: OutletId,
+    window: &super::conv::Window,
+    hw: [usize; 2],
+) -> TractResult<Option<OutletId>> {
+    if !int_gemm() || layer.weight_axis != 3 || layer.weights.shape().first() != Some(&1) || layer.weights.rank() != 4 {
+        return Ok(None);
+    }
+    let as_conv = IntLayer {
+        input: layer.input,
+        weights: layer.weights.clone().permute_axes(&[3, 1, 2, 0])?,
+        weights_zero_point: layer.weights_zero_point,
+        weight_axis: 0,
+        bias: layer.bias.clone(),
+        requant: layer.requant.clone(),
+    };
+    gathered_conv(ctx, &as_conv, x, window, hw, 1)
+}
+
 /// Wires a depthwise convolution with depth multiplier 1 (weights `[1, kh, kw, c]`) of `x`
 /// (real values, spatial size `hw`) as [`QDepthwise`](super::qdepthwise::QDepthwise) where it
 /// applies: wasm SIMD builds (see [`int_gemm`]), f32 sums exact and below 2^22 with the bias,
@@ -1122,7 +1147,14 @@ fn centred_kernel(
 }
 
 /// Wires an exact integer fully connected layer on `x` (real values, `[rows, k]`).
+/// [`QPointwise`] in wasm SIMD builds (see [`int_gemm`]), tract's integer matrix product
+/// otherwise.
 pub(crate) fn fully_connected(ctx: &mut OpCtx<'_, '_>, layer: IntLayer, x: OutletId) -> TractResult<OutletId> {
+    if int_gemm()
+        && let Some(op) = pointwise(&layer)?
+    {
+        return centred_kernel(ctx, op, x, &layer);
+    }
     let raw = ctx.wire1(ToRaw { q: layer.input }, &[x])?;
     let w = ctx.add_const(layer.weights.clone())?;
     let b = ctx.add_const(layer.bias.clone())?;

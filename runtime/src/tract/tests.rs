@@ -671,11 +671,12 @@ fn io_types(bytes: &[u8]) -> (Vec<TensorType>, Vec<TensorType>) {
 
 #[test]
 fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
-    // `qgemm::QPointwise` and `qdepthwise::QDepthwise` (what wasm SIMD builds run for 1×1 and
-    // depthwise convolutions, and `QPointwise` gathering the window, "QConv", for the others)
-    // against the f32 path
-    // (which the differential tests check against the reference interpreter), on every zoo model
-    // with 8-bit inputs, on the same pseudo-random input: every output byte equal.
+    // `qgemm::QPointwise` and `qdepthwise::QDepthwise` (what wasm SIMD builds run for 1×1
+    // convolutions and fully connected layers, for depthwise convolutions, and `QPointwise`
+    // gathering the window, "QConv", for the other convolutions) against the f32 path and tract's
+    // integer matrix product (which the differential tests check against the reference
+    // interpreter), on every zoo model with 8-bit inputs, on the same pseudo-random input: every
+    // output byte equal.
     let Some(zoo) = zoo_dir() else {
         println!("SKIPPED: zoo models: ../../shared/zoo is not present on this machine");
         return;
@@ -722,8 +723,8 @@ fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
             continue;
         };
         println!(
-            "{rel}: {pointwise} 1×1 convolutions on QPointwise, {depthwise} depthwise ones on QDepthwise, \
-             {gathered} others on QConv"
+            "{rel}: {pointwise} 1×1 convolutions and fully connected layers on QPointwise, {depthwise} \
+             depthwise ones on QDepthwise, {gathered} others on QConv"
         );
         pointwise_total += pointwise;
         depthwise_total += depthwise;
@@ -732,11 +733,12 @@ fn zoo_quantized_models_give_the_same_bytes_on_the_integer_matrix_product() {
             assert_eq!(a.data(), b.data(), "{rel}: output {k}");
         }
     }
-    // MobileNetV2 alone has 35 of them.
-    assert!(pointwise_total >= 35, "{pointwise_total} QPointwise nodes in the zoo's models");
+    // MobileNetV2 alone has 35 of them; the speech models' fully connected layers, one each.
+    assert!(pointwise_total >= 37, "{pointwise_total} QPointwise nodes in the zoo's models");
     assert!(depthwise_total >= 17, "{depthwise_total} QDepthwise nodes in the zoo's models");
-    // MobileNetV2's first convolution (3×3, stride 2), at least.
-    assert!(gathered_total >= 1, "{gathered_total} QConv nodes in the zoo's models");
+    // MobileNetV2's first convolution (3×3, stride 2), and the first layers of person detection
+    // (twice) and of the two speech models (depthwise convolutions of one input channel).
+    assert!(gathered_total >= 5, "{gathered_total} QConv nodes in the zoo's models");
 }
 
 #[test]
@@ -1307,4 +1309,116 @@ fn quantized_chain(int_gemm: bool) -> Vec<RTensor> {
     }
     super::qint::force_int_gemm(None);
     chained
+}
+
+/// A model of the speech models' layers (microspeech, multispeech): an 8-bit spectrogram
+/// `[1, h, w, 1]` (`kind`: int8, or uint8), a depthwise convolution of its one channel with depth
+/// multiplier 8 (window `kernel`, stride 2, SAME, ReLU; per-channel weights in int8, per-tensor in
+/// uint8), then a fully connected layer to 6 outputs; both layers are outputs. With its input.
+fn speech_layers(kind: TensorKind, [side_h, side_w]: [usize; 2], [kh, kw]: [usize; 2]) -> (Vec<u8>, RTensor) {
+    let int8 = kind == TensorKind::Int8;
+    let dim = |v: usize| i32::try_from(v).unwrap();
+    let (oh, ow) = (side_h.div_ceil(2), side_w.div_ceil(2));
+    let mut b = ModelBuilder::new();
+    let x = b.tensor("x", kind, &[1, dim(side_h), dim(side_w), 1], None, q(0.1, if int8 { -3 } else { 125 }));
+    let weights: Vec<u8> = (0..kh * kw * 8).map(|i| ((i * 73 + 11) % 251) as u8).collect();
+    let wq = if int8 {
+        let scale = (0..8).map(|c| 0.002 + 0.0005 * c as f32).collect();
+        Some(Quantization { scale, zero_point: vec![0; 8], quantized_dimension: 3 })
+    } else {
+        q(0.004, 131)
+    };
+    let wb = b.buffer(weights);
+    let w = b.tensor("w", kind, &[1, dim(kh), dim(kw), 8], Some(wb), wq);
+    let bias = const_i32(&mut b, "b", &[8], &[-900, 40, 300, -25, 0, 1200, -3000, 77]);
+    let h = b.tensor("h", kind, &[1, dim(oh), dim(ow), 8], None, q(0.08, if int8 { -128 } else { 0 }));
+    let depthwise = BuiltinOptions::DepthwiseConv2D {
+        padding: Padding::Same,
+        stride_w: 2,
+        stride_h: 2,
+        depth_multiplier: 8,
+        fused_activation: Activation::Relu,
+        dilation_w: 1,
+        dilation_h: 1,
+    };
+    b.operator(builtin::DEPTHWISE_CONV_2D, &[x, w, bias], &[h], Some(depthwise));
+    let k = oh * ow * 8;
+    let fc_weights: Vec<u8> = (0..6 * k).map(|i| ((i * 29 + 5) % 253) as u8).collect();
+    let fb = b.buffer(fc_weights);
+    let fw = b.tensor("fw", kind, &[6, dim(k)], Some(fb), q(0.003, if int8 { 0 } else { 126 }));
+    let fbias = const_i32(&mut b, "fb", &[6], &[500, -500, 0, 2500, -1000, 10]);
+    let y = b.tensor("y", kind, &[1, 6], None, q(0.2, if int8 { 4 } else { 130 }));
+    let fc = BuiltinOptions::FullyConnected { fused_activation: Activation::None };
+    b.operator(builtin::FULLY_CONNECTED, &[h, fw, fbias], &[y], Some(fc));
+    b.inputs(&[x]).outputs(&[h, y]);
+    let data: Vec<u8> = (0..side_h * side_w).map(|i| ((i * 151 + 7) % 256) as u8).collect();
+    let data = if int8 { TensorData::I8(data.iter().map(|&v| v as i8).collect()) } else { TensorData::U8(data) };
+    (b.finish(), RTensor::new(vec![1, side_h, side_w, 1], data).unwrap())
+}
+
+/// [`speech_layers`] small (`[1, 9, 8, 1]`, 4×3 window), int8 and uint8 (person detection's first
+/// layer is such a depthwise one, in uint8). With the integer kernels (what wasm SIMD builds run)
+/// the depthwise layer is the ordinary convolution it is, on `QPointwise` gathering its window
+/// ("QConv"), and the fully connected one `QPointwise`; every output byte is what tract's
+/// convolution and integer matrix product give.
+#[test]
+fn one_channel_depthwise_and_fully_connected_layers_run_on_the_integer_matrix_product() {
+    for kind in [TensorKind::Int8, TensorKind::UInt8] {
+        let (bytes, input) = speech_layers(kind, [9, 8], [4, 3]);
+        let mut outputs = Vec::new();
+        for int_gemm in [false, true] {
+            super::qint::force_int_gemm(Some(int_gemm));
+            let model = TractModel::load_as_declared(&bytes);
+            let out = run(&bytes, std::slice::from_ref(&input));
+            super::qint::force_int_gemm(None);
+            let names: Vec<String> =
+                model.unwrap().plan.model().nodes().iter().map(|n| n.op.name().to_string()).collect();
+            let count = |op: &str| names.iter().filter(|n| n.contains(op)).count();
+            let want = usize::from(int_gemm);
+            assert_eq!((count("QConv"), count("QPointwise")), (want, want), "{kind:?}: {names:?}");
+            outputs.push(out);
+        }
+        for (k, (a, b)) in outputs[0].iter().zip(&outputs[1]).enumerate() {
+            assert_eq!(a.data(), b.data(), "{kind:?}: output {k}");
+        }
+        // Neither clamped nor constant: the layers compute something.
+        let distinct =
+            |t: &RTensor| t.data().to_le_bytes().unwrap().into_iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert!(distinct(&outputs[0][0]) > 20, "{kind:?}: {:?}", outputs[0][0]);
+        assert!(distinct(&outputs[0][1]) > 3, "{kind:?}: {:?}", outputs[0][1]);
+    }
+}
+
+/// [`speech_layers`] at the speech models' size (49×40 spectrogram, 10×8 window, 4000 inputs to
+/// the fully connected layer), int8, on the integer kernels (the one-channel depthwise layer on
+/// `QPointwise` gathering, the fully connected one on `QPointwise`) against tract's convolution
+/// and integer matrix product, as whole models. Ignored by `cargo test`:
+/// `scripts/bench-kernels.sh speech_speed` runs it in headless Chromium (release, +simd128).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_test::wasm_bindgen_test]
+#[ignore]
+fn speech_speed() {
+    let (bytes, input) = speech_layers(TensorKind::Int8, [49, 40], [10, 8]);
+    let (declared_in, declared_out) = io_types(&bytes);
+    let mut models: Vec<Box<dyn Model>> = [true, false]
+        .into_iter()
+        .map(|int_gemm| {
+            super::qint::force_int_gemm(Some(int_gemm));
+            let model = load(&bytes, &declared_in, &declared_out);
+            super::qint::force_int_gemm(None);
+            model
+        })
+        .collect();
+    let inputs = [input];
+    let outputs: Vec<Vec<RTensor>> = models.iter_mut().map(|m| m.run(&inputs).unwrap()).collect();
+    for (a, b) in outputs[0].iter().zip(&outputs[1]) {
+        assert_eq!(a.data(), b.data());
+    }
+    let [ours, theirs] = super::timing::best_of(|side, _| {
+        assert!(models[side].run(&inputs).is_ok());
+    });
+    wasm_bindgen_test::console_log!(
+        "| speech layers (one-channel depthwise 10×8 ×8, fully connected 4000 → 6) | {ours:.3} ms | tract {theirs:.3} ms | {:.2}× |",
+        ours / theirs.max(0.001)
+    );
 }
