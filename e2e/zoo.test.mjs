@@ -1,6 +1,9 @@
 // The zoo's MobileNetV2 (uint8) in the browser against `rune run` on the same Runefile and images:
-// the playground's SERIAL output must equal the CLI's. Runs when ../shared/zoo exists (CI has it)
-// and prints a notice otherwise. Env: BASE_URL, RUNE_BIN (scripts/e2e.sh sets them).
+// the playground's SERIAL output must equal the CLI's; and the zoo's microspeech (int8) and person
+// detection (uint8) examples the same way, with the model's raw output added to what SERIAL prints
+// (their first layers run on other kernels in the browser's wasm SIMD engine than natively).
+// Runs when ../shared/zoo exists (CI has it) and prints a notice otherwise. Env: BASE_URL,
+// RUNE_BIN (scripts/e2e.sh sets them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -59,4 +62,54 @@ test('the zoo mobilenet names the sample images in the browser exactly as rune r
   }
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+const EXAMPLES = join(ROOT, '..', 'shared', 'zoo', 'examples');
+
+/**
+ * The zoo's `examples/<example>/Runefile.yml` with the model stage `model` also sent to the serial
+ * sink, built with `rune build`, then run on each of `inputs` (`[zoo-relative path, rune run flag,
+ * MIME type]`) by `rune run` and in the browser: the serial outputs must be equal.
+ */
+async function sameAsCli(example, model, inputs) {
+  const original = await readFile(join(EXAMPLES, example, 'Runefile.yml'), 'utf8');
+  const runefile = original.replace(/(\n    inputs:\n      - label\n)/, `$1      - ${model}\n`);
+  assert.notEqual(runefile, original, `${example}: the serial stage reads the label`);
+  const dir = join(await mkdtemp(join(tmpdir(), 'rune-zoo-')), example);
+  execFileSync('mkdir', ['-p', dir]);
+  await writeFile(join(dir, 'Runefile.yml'), runefile);
+  await copyFile(join(EXAMPLES, example, 'model.tflite'), join(dir, 'model.tflite'));
+  execFileSync(process.env.RUNE_BIN, ['build', join(dir, 'Runefile.yml')]);
+
+  for (const [input, flag, mimeType] of inputs) {
+    const file = join(EXAMPLES, example, input);
+    const cli = JSON.parse(execFileSync(process.env.RUNE_BIN, ['run', join(dir, `${example}.rune`), flag, file], { encoding: 'utf8' }));
+    // A page per input: stages keep state from run to run (microspeech's noise filter does), and
+    // each `rune run` starts afresh.
+    const { context, page, problems } = await openPage(browser, BASE_URL + shareFragment(runefile));
+    const name = input.split('/').pop();
+    await page.locator('[data-testid=file-input]').setInputFiles([
+      { name: 'model.tflite', mimeType: 'application/octet-stream', buffer: await readFile(join(dir, 'model.tflite')) },
+      { name, mimeType, buffer: await readFile(file) },
+    ]);
+    await page.waitForSelector(`[data-testid=upload][data-name="${name}"]`);
+    const browserSerial = await runAndWait(page);
+    const [label, scores] = Object.values(browserSerial)[0];
+    console.log(`${example}/${input}: browser ${JSON.stringify(label.elements)} ${JSON.stringify(scores.elements)}`);
+    assert.deepEqual(browserSerial, cli, `${example}/${input}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+}
+
+const examples = available && existsSync(join(EXAMPLES, 'microspeech', 'model.tflite')) && existsSync(join(EXAMPLES, 'person_detection', 'model.tflite'));
+if (available && !examples) console.log('SKIPPED: the zoo speech and person detection examples in the browser (not in ../shared/zoo)');
+
+test('the zoo microspeech gives the same words and scores in the browser as rune run', { skip: !examples, timeout: 120000 }, async () => {
+  const words = ['down/cd85758f_nohash_0.wav', 'left/a6f2fd71_nohash_2.wav', 'right/fb7eb481_nohash_0.wav', 'up/84d1e469_nohash_0.wav'];
+  await sameAsCli('microspeech', 'model', words.map((w) => [`data/${w}`, '--sound', 'audio/wav']));
+});
+
+test('the zoo person detection gives the same scores in the browser as rune run', { skip: !examples, timeout: 120000 }, async () => {
+  await sameAsCli('person_detection', 'person_detection', [['image.png', '--image', 'image/png'], ['image_grayscale.png', '--image', 'image/png']]);
 });
