@@ -979,10 +979,9 @@ pub(crate) fn force_int_gemm(on: Option<bool>) {
     FORCE_INT_GEMM.set(on);
 }
 
-/// A 1×1 kernel with stride 1 (padding and dilation then change nothing).
-fn is_pointwise(pool_spec: &PoolSpec) -> bool {
-    pool_spec.kernel_shape.iter().all(|&k| k == 1)
-        && pool_spec.strides.as_ref().is_none_or(|s| s.iter().all(|&s| s == 1))
+/// A 1×1 kernel with stride 1 (padding and dilation then change nothing; no strides: 1).
+fn is_pointwise(kernel: &[usize], strides: &[usize]) -> bool {
+    kernel.iter().all(|&k| k == 1) && strides.iter().all(|&s| s == 1)
 }
 
 /// The [`QPointwise`] operator of a convolution layer's weights `[n, kh, kw, c]`, as `[n, k]`
@@ -1016,7 +1015,7 @@ pub(crate) fn conv(
 ) -> TractResult<OutletId> {
     if group == 1
         && int_gemm()
-        && is_pointwise(&pool_spec)
+        && is_pointwise(&pool_spec.kernel_shape, pool_spec.strides.as_deref().unwrap_or_default())
         && let Some(op) = pointwise(&layer)?
     {
         // A 1×1 convolution with stride 1: the integer matrix product (see `qgemm`).
@@ -1070,7 +1069,7 @@ pub(crate) fn gathered_conv(
     hw: [usize; 2],
     channels: usize,
 ) -> TractResult<Option<OutletId>> {
-    if !int_gemm() || (window.kernel == [1, 1] && window.stride == [1, 1]) {
+    if !int_gemm() || is_pointwise(&window.kernel, &window.stride) {
         return Ok(None);
     }
     let Some(op) = pointwise(layer)? else { return Ok(None) };
