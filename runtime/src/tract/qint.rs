@@ -942,9 +942,9 @@ struct ExactF32 {
     bound: i64,
 }
 
-/// Whether the wasm SIMD engine's kernels run: convolutions on [`QPointwise`] (its 16-bit
-/// dot products beat tract's f32 kernel four to one; other windows than 1×1 gathered, see
-/// [`gathered_conv`]) and `Requant` on [`FloatRequant`] (twice as
+/// Whether the wasm SIMD engine's kernels run: convolutions and fully connected layers on
+/// [`QPointwise`] (its 16-bit dot products beat tract's f32 kernel four to one; other windows
+/// than 1×1 gathered, see [`gathered_conv`] and [`one_channel_depthwise`]) and `Requant` on [`FloatRequant`] (twice as
 /// fast as the integer path there). In wasm SIMD builds only: native builds keep tract's
 /// AVX/FMA kernels and `Requant`'s integer loop, which LLVM vectorises for AVX, and wasm builds
 /// without SIMD measured the scalar f32 path no faster; tests turn it on natively
