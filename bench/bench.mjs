@@ -8,7 +8,7 @@
 // each stage's `elapsed_ms`.
 // LiteRT.js: @litertjs/core on its CPU backend (accelerator "wasm", XNNPACK), in the page, with
 // the same pipeline written in JavaScript: decode (createImageBitmap on a Blob of the same bytes),
-// resize (OffscreenCanvas drawImage), RGBA → u8 HWC, run, top-3 (stable, like
+// resize (OffscreenCanvas drawImage), RGBA → u8 HWC (RGB, or luma for a one-channel input), run, top-3 (stable, like
 // most_confident_indices) and label lookup.
 import { getGlobalLiteRt, loadAndCompile, loadLiteRt, Tensor } from '@litertjs/core';
 
@@ -151,9 +151,10 @@ async function litertModel(tflite, labels, imageType) {
   const [input] = model.getInputDetails();
   const outputs = model.getOutputDetails();
   const shape = Array.from(input.shape);
-  if (input.dtype !== 'uint8' || shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
-    throw new Error(`LiteRT.js side: expected a u8[1, h, w, 3] input, the model has ${input.dtype}[${shape}]`);
+  if (input.dtype !== 'uint8' || shape.length !== 4 || shape[0] !== 1 || (shape[3] !== 3 && shape[3] !== 1)) {
+    throw new Error(`LiteRT.js side: expected a u8[1, h, w, 3] or u8[1, h, w, 1] input, the model has ${input.dtype}[${shape}]`);
   }
+  const grey = shape[3] === 1;
   if (outputs.length !== 1) throw new Error(`LiteRT.js side: expected one output, the model has ${outputs.length}`);
   const [, height, width] = shape;
   const canvas = new OffscreenCanvas(width, height);
@@ -171,11 +172,18 @@ async function litertModel(tflite, labels, imageType) {
     context.drawImage(bitmap, 0, 0, width, height);
     bitmap.close();
     const rgba = context.getImageData(0, 0, width, height).data;
-    const hwc = new Uint8Array(width * height * 3);
-    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-      hwc[j] = rgba[i];
-      hwc[j + 1] = rgba[i + 1];
-      hwc[j + 2] = rgba[i + 2];
+    const hwc = new Uint8Array(width * height * (grey ? 1 : 3));
+    if (grey) {
+      // The luma ours computes (runtime/src/capability.rs, as the image crate's to_luma8).
+      for (let i = 0, j = 0; i < rgba.length; i += 4, j += 1) {
+        hwc[j] = Math.min(255, Math.floor((rgba[i] * 2126 + rgba[i + 1] * 7152 + rgba[i + 2] * 722) / 10000));
+      }
+    } else {
+      for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+        hwc[j] = rgba[i];
+        hwc[j + 1] = rgba[i + 1];
+        hwc[j + 2] = rgba[i + 2];
+      }
     }
     const t1 = now();
     const tensor = new Tensor(hwc, shape);

@@ -11,7 +11,8 @@
 #      LIVE_SECONDS (10: how long live mode is read per model).
 #
 # Models: with ../shared/zoo, the tutorial's pipeline on the zoo's MobileNetV2 (uint8) and the
-# mushroom photo (as tests/tests/tutorial.rs and e2e/zoo.test.mjs build it); always the generated
+# mushroom photo (as tests/tests/tutorial.rs and e2e/zoo.test.mjs build it) and its person
+# detection example (uint8, 96×96 grayscale) on its own Runefile and photo; always the generated
 # colour classifier of the "colours" example (cargo run -p rune-tests --example e2e_fixtures) on a
 # generated 640×480 PNG. Each `.rune` is built with the `rune` CLI; LiteRT.js gets the same
 # `.tflite`, image and labels. When DIST is a whole playground (index.html), live mode is then
@@ -76,6 +77,16 @@ if [ -f "$ZOO/image/mobilenet/mobilenet_v2_quant.tflite" ]; then
   models+=('{"name": "mobilenet_v2_quant", "title": "zoo `image/mobilenet/mobilenet_v2_quant.tflite` (uint8 MobileNetV2, 224×224)", "rune": "mobilenet/mobilenet.rune", "tflite": "mobilenet/mobilenet_v2_quant.tflite", "labels": "mobilenet/label.txt", "image": "mobilenet/mushroom.jpeg", "imageType": "image/jpeg"}')
 else
   echo "SKIPPED: the zoo's MobileNetV2 (../shared/zoo is absent); only the generated colour classifier is measured" >&2
+fi
+# The zoo's person detection example (uint8 MobileNetV1, 96×96 grayscale) on its photo: IMAGE →
+# model → most_confident_indices (1) → label → SERIAL, its own Runefile.
+if [ -f "$ZOO/examples/person_detection/model.tflite" ]; then
+  dir="$WORK/person_detection"
+  mkdir -p "$dir"
+  cp "$ZOO/examples/person_detection/Runefile.yml" "$ZOO/examples/person_detection/model.tflite" "$ZOO/examples/person_detection/image.png" "$dir/"
+  printf 'unknown\nperson_prob\nnot_person_prob\n' > "$dir/labels.txt" # the Runefile's wordlist
+  "$RUNE" build -q "$dir/Runefile.yml" -o "$dir/person_detection.rune"
+  models+=('{"name": "person_detection", "title": "zoo `examples/person_detection/model.tflite` (uint8 MobileNetV1 0.25, 96×96 grayscale)", "rune": "person_detection/person_detection.rune", "tflite": "person_detection/model.tflite", "labels": "person_detection/labels.txt", "image": "person_detection/image.png", "imageType": "image/png"}')
 fi
 # The generated colour classifier (u8[1, 32, 32, 3] → u8[1, 4]) of the "colours" example.
 dir="$WORK/colours"

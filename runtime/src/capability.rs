@@ -185,7 +185,7 @@ impl Capability {
             match format {
                 PixelFormat::Rgb => pixels.extend_from_slice(&[r, g, b]),
                 PixelFormat::Bgr => pixels.extend_from_slice(&[b, g, r]),
-                // ITU-R BT.601 luma, as image's to_luma8.
+                // Rec. 709 luma weights (0.2126, 0.7152, 0.0722), as image's to_luma8.
                 PixelFormat::GrayScale => {
                     let luma = (u32::from(r) * 2126 + u32::from(g) * 7152 + u32::from(b) * 722) / 10_000;
                     pixels.push(luma.min(255) as u8);
